@@ -1,0 +1,50 @@
+# vaultkit: `make run` lints the sample vault and writes its graph page; `make test` runs
+# everything CI runs. Both create .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-dev
+GRAPH := build/vault-graph.html
+
+.PHONY: run test lint bench golden chromium screenshot clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	@$(BIN)/vaultkit lint --vault vault; status=$$?; [ $$status -le 1 ] || exit $$status
+	@if $(BIN)/vaultkit graph --help >/dev/null 2>&1; then \
+		$(BIN)/vaultkit graph --vault vault --output $(GRAPH) --quiet && \
+		echo "graph page: $(abspath $(GRAPH))"; \
+	fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy --strict src
+
+test: $(STAMP) chromium lint
+	$(BIN)/pytest
+
+# Browser tests need Debian's Chromium; install it when missing and we may (root).
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing Debian's chromium for the browser tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+		else \
+			echo "WARNING: chromium is missing and cannot be installed here: browser tests will skip"; \
+		fi; \
+	fi
+
+golden: $(STAMP)
+	$(BIN)/python tests/golden/regenerate.py
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

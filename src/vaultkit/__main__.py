@@ -1,0 +1,7 @@
+"""``python -m vaultkit``."""
+
+from __future__ import annotations
+
+from vaultkit.cli import run
+
+run()

@@ -1,0 +1,194 @@
+"""The ``vaultkit`` command: argument parsing, the subcommands, exit codes.
+
+Exit codes: 0 nothing enabled fired, 1 findings at or above ``fail-on``, 2 a usage, config or
+internal error (one line on stderr; a traceback only with ``--debug``), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from vaultkit import __version__
+from vaultkit.config import Config, find_vault, load_config
+from vaultkit.model import Severity, VaultkitError
+from vaultkit.report import LINK_REPORTERS, REPORTERS, Context
+from vaultkit.resolve import Vault
+from vaultkit.rules import RULES, find_rule
+from vaultkit.vault import lint, load_vault
+
+
+def run() -> None:
+    """Console entry point."""
+    raise SystemExit(main())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    command: Callable[[argparse.Namespace], int] | None = getattr(args, "command", None)
+    if command is None:
+        parser.print_help()
+        return 2
+    try:
+        return command(args)
+    except VaultkitError as error:
+        print(f"vaultkit: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as error:
+        if getattr(args, "debug", False):
+            raise
+        print(
+            f"vaultkit: internal error: {type(error).__name__}: {error} (run with --debug)",
+            file=sys.stderr,
+        )
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vaultkit",
+        description="Keep an Obsidian-style markdown vault healthy: check every link, "
+        "alias and up-hierarchy, and draw the vault as a graph.",
+    )
+    parser.add_argument("--version", action="version", version=f"vaultkit {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--vault", type=Path, help="the vault folder (default: found from here)")
+    common.add_argument("--select", action="append", help="rules to run (codes, names, prefixes)")
+    common.add_argument("--ignore", action="append", help="rules to skip")
+    common.add_argument("--output", "-o", type=Path, help="write to FILE instead of stdout")
+    common.add_argument("--no-cache", action="store_true", help="do not use the parse cache")
+    common.add_argument("--quiet", "-q", action="store_true", help="print findings only")
+    common.add_argument("--debug", action="store_true", help="show tracebacks")
+
+    lint_parser = commands.add_parser(
+        "lint", parents=[common], help="check the vault", description=_doc(lint_command)
+    )
+    lint_parser.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    lint_parser.add_argument("--format", choices=sorted(REPORTERS), default="text")
+    lint_parser.add_argument("--exit-zero", action="store_true", help="exit 0 despite findings")
+    lint_parser.add_argument(
+        "--fail-on", choices=("info", "warning", "error"), help="lowest severity that fails"
+    )
+    lint_parser.set_defaults(command=lint_command)
+
+    links_parser = commands.add_parser(
+        "links",
+        parents=[common],
+        help="list every link and where it resolved",
+        description=_doc(links_command),
+    )
+    links_parser.add_argument("--format", choices=sorted(LINK_REPORTERS), default="text")
+    links_parser.set_defaults(command=links_command)
+
+    rule_parser = commands.add_parser(
+        "rule", help="show a rule's documentation", description=_doc(rule_command)
+    )
+    rule_parser.add_argument("rule", nargs="?", metavar="CODE|NAME")
+    rule_parser.add_argument("--all", action="store_true", help="list every rule")
+    rule_parser.set_defaults(command=rule_command)
+    return parser
+
+
+def _doc(function: Callable[..., object]) -> str:
+    return (function.__doc__ or "").strip().splitlines()[0]
+
+
+def _settings(args: argparse.Namespace, paths: Sequence[Path] = ()) -> tuple[Path, Config]:
+    if args.vault is not None:
+        root = args.vault
+        if not root.is_dir():
+            raise VaultkitError(f"{root}: the vault folder does not exist")
+        root = root.resolve()
+    elif paths:
+        first = paths[0].resolve()
+        root = find_vault(first if first.is_dir() else first.parent)
+    else:
+        root = find_vault(Path.cwd())
+    return root, load_config(root)
+
+
+def _vault(args: argparse.Namespace, paths: Sequence[Path] = ()) -> Vault:
+    root, config = _settings(args, paths)
+    return load_vault(root, config)
+
+
+def _color(args: argparse.Namespace) -> bool:
+    return (
+        args.output is None
+        and sys.stdout.isatty()
+        and "NO_COLOR" not in os.environ
+        and os.environ.get("TERM") != "dumb"
+    )
+
+
+def _emit(args: argparse.Namespace, text: str) -> None:
+    if args.output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        args.output.write_text(text, encoding="utf-8")
+
+
+def _vault_paths(root: Path, paths: Sequence[Path]) -> list[str]:
+    relative = []
+    for path in paths:
+        absolute = path.resolve()
+        try:
+            inside = absolute.relative_to(root)
+        except ValueError:
+            raise VaultkitError(f"{path}: not inside the vault {root}") from None
+        relative.append(inside.as_posix())
+    return relative
+
+
+def lint_command(args: argparse.Namespace) -> int:
+    """Check every link, alias and hierarchy of the vault and report what is broken."""
+    root, config = _settings(args, args.paths)
+    if args.fail_on:
+        config = replace(config, fail_on=Severity[args.fail_on.upper()])
+    vault = load_vault(root, config)
+    paths = _vault_paths(root, args.paths) if args.paths else None
+    diagnostics = lint(vault, args.select, args.ignore or (), paths)
+    context = Context(root, Path.cwd(), len(vault.notes), color=_color(args))
+    text = REPORTERS[args.format](diagnostics, context)
+    if args.quiet and args.format == "text":
+        text = "".join(text.splitlines(keepends=True)[:-1])
+    _emit(args, text)
+    failing = any(item.severity >= config.fail_on for item in diagnostics)
+    return 1 if failing and not args.exit_zero else 0
+
+
+def links_command(args: argparse.Namespace) -> int:
+    """List every link with its position, kind and where it resolved."""
+    vault = _vault(args)
+    context = Context(vault.root, Path.cwd(), len(vault.notes))
+    _emit(args, LINK_REPORTERS[args.format](vault.edges, context))
+    return 0
+
+
+def rule_command(args: argparse.Namespace) -> int:
+    """Show a rule's documentation, or list every rule."""
+    if args.all or not args.rule:
+        for rule in RULES:
+            state = "" if rule.default else "  (off by default)"
+            print(f"{rule.code}  {rule.name:<24} {rule.severity.label:<8} {rule.summary}{state}")
+        return 0
+    found = find_rule(args.rule)
+    if found is None:
+        raise VaultkitError(f"unknown rule {args.rule!r} (see 'vaultkit rule --all')")
+    state = "on by default" if found.default else "off by default"
+    print(f"{found.code} {found.name} ({found.severity.label}, {state})\n")
+    print(found.doc)
+    return 0

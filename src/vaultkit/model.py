@@ -1,0 +1,180 @@
+"""The immutable records that flow between the pipeline's stages."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class VaultkitError(Exception):
+    """Something the user must fix before anything can run (bad config, missing vault)."""
+
+
+class Severity(enum.IntEnum):
+    """How bad a finding is; ordered so that ``fail-on`` is a comparison."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class LinkKind(enum.Enum):
+    """Where in a note a link was written."""
+
+    WIKILINK = "wikilink"
+    EMBED = "embed"
+    MARKDOWN = "markdown"
+    PROPERTY = "property"
+    FIELD = "field"
+
+
+class Status(enum.Enum):
+    """The resolver's answer for one link."""
+
+    RESOLVED = "resolved"
+    AMBIGUOUS = "ambiguous"
+    ALIAS = "alias"
+    BROKEN = "broken"
+    BROKEN_HEADING = "broken-heading"
+    BROKEN_BLOCK = "broken-block"
+    OUTSIDE_VAULT = "outside-vault"
+    EMPTY = "empty"
+
+    @property
+    def has_target(self) -> bool:
+        """The link points at an existing file (even if its heading or block is missing)."""
+        return self in _HAS_TARGET
+
+
+_HAS_TARGET = frozenset(
+    {Status.RESOLVED, Status.AMBIGUOUS, Status.ALIAS, Status.BROKEN_HEADING, Status.BROKEN_BLOCK}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One link as written in a note.
+
+    ``target`` is the link text with display text, ``#heading`` and ``#^block`` removed,
+    trimmed and (for markdown links) percent-decoded. ``subpath`` is ``A#B`` for headings,
+    ``^id`` for blocks, else None. Positions are 1-based, in characters, in the file as it is
+    on disk; ``end_column`` is exclusive.
+    """
+
+    kind: LinkKind
+    text: str
+    target: str
+    subpath: str | None
+    display: str | None
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    key: str | None = None
+    embed: bool = False
+    unquoted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """A heading of a note; ``key`` is its text after Obsidian's stripping."""
+
+    level: int
+    text: str
+    key: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A block id ``^id`` (lower case) defined in a note."""
+
+    id: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """A replacement of the text between two positions (end exclusive)."""
+
+    replacement: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A problem found while reading or parsing one note, before the vault is resolved."""
+
+    code: str
+    line: int
+    column: int
+    message: str
+    fix: Fix | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """Codes (empty: all) silenced on the lines ``first``..``last`` inclusive."""
+
+    codes: frozenset[str]
+    first: int
+    last: int
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Everything vaultkit needs from one note, parsed once."""
+
+    path: str
+    links: tuple[Link, ...] = ()
+    headings: tuple[Heading, ...] = ()
+    blocks: tuple[Block, ...] = ()
+    aliases: tuple[str, ...] = ()
+    alias_positions: tuple[tuple[int, int], ...] = ()
+    tags: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    suppressions: tuple[Suppression, ...] = ()
+    ignore: frozenset[str] = frozenset()
+    readable: bool = True
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1][:-3]
+
+    @property
+    def folder(self) -> str:
+        return self.path.rsplit("/", 1)[0] if "/" in self.path else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """A link together with the resolver's answer for it."""
+
+    source: str
+    link: Link
+    status: Status
+    resolved: str | None
+    reason: str = ""
+    is_parent: bool = False
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Diagnostic:
+    """One finding, ready to report. Orders by path, line, column, code."""
+
+    path: str
+    line: int
+    column: int
+    code: str
+    name: str = field(compare=False)
+    severity: Severity = field(compare=False)
+    message: str = field(compare=False)
+    fix: Fix | None = field(default=None, compare=False)

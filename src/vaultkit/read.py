@@ -1,0 +1,48 @@
+"""Reading one note from disk into text, or into the problem that stopped it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vaultkit.model import Problem
+
+_PROBE = 8 * 1024
+
+
+def read_note(root: Path, path: str, max_size: int) -> str | Problem:
+    """The note's text with a BOM removed and line endings as ``\\n``, or a VK00x problem.
+
+    CR-only and mixed line endings keep their line count, so every position stays the file's.
+    """
+    try:
+        data = (root / path).read_bytes()
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        return Problem("VK001", 1, 1, f"cannot read the note: {reason.lower()}")
+    if len(data) > max_size:
+        return Problem(
+            "VK004", 1, 1, f"the note is {len(data):,} bytes, over max-file-size ({max_size:,})"
+        )
+    if b"\0" in data[:_PROBE]:
+        return Problem("VK003", 1, 1, "the note holds NUL bytes: it is binary and was skipped")
+    return decode(data)
+
+
+def decode(data: bytes) -> str | Problem:
+    """Decode UTF-8 (a BOM is dropped) and normalise line endings to ``\\n``."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        return Problem(
+            "VK002",
+            line,
+            1,
+            f"the note is not valid UTF-8 (byte {data[error.start]:#04x} at byte column {column})",
+        )
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text

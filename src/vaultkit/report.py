@@ -1,0 +1,141 @@
+"""Reporters: pure functions from findings (or links) to text, one per output format."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from vaultkit.model import Diagnostic, Edge, Severity
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a reporter may need besides the findings."""
+
+    root: Path
+    cwd: Path
+    note_count: int
+    color: bool = False
+
+
+_COLORS = {Severity.ERROR: "\x1b[31m", Severity.WARNING: "\x1b[33m", Severity.INFO: "\x1b[36m"}
+_BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
+
+
+def display_path(context: Context, path: str) -> str:
+    """A vault-relative path as the user sees it: relative to the current folder."""
+    return os.path.relpath(context.root / path, context.cwd).replace(os.sep, "/")
+
+
+def text_report(diagnostics: Sequence[Diagnostic], context: Context) -> str:
+    """``path:line:col: CODE [name] message`` lines and one summary line."""
+    lines = []
+    for item in diagnostics:
+        where = f"{display_path(context, item.path)}:{item.line}:{item.column}:"
+        if context.color:
+            code = f"{_COLORS[item.severity]}{_BOLD}{item.code}{_RESET}"
+            lines.append(
+                f"{_BOLD}{where}{_RESET} {code} {_DIM}[{item.name}]{_RESET} {item.message}"
+            )
+        else:
+            lines.append(f"{where} {item.code} [{item.name}] {item.message}")
+    lines.append(summary(diagnostics, context.note_count))
+    return "\n".join(lines) + "\n"
+
+
+def summary(diagnostics: Sequence[Diagnostic], note_count: int) -> str:
+    """``12 problems (9 errors, 3 warnings) in 2,314 notes``."""
+    notes = f"{note_count:,} note{'s' if note_count != 1 else ''}"
+    if not diagnostics:
+        return f"no problems in {notes}"
+    counts = []
+    for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO):
+        count = sum(1 for item in diagnostics if item.severity is severity)
+        if count:
+            label = severity.label + ("s" if count != 1 and severity is not Severity.INFO else "")
+            counts.append(f"{count:,} {label}")
+    total = len(diagnostics)
+    return f"{total:,} problem{'s' if total != 1 else ''} ({', '.join(counts)}) in {notes}"
+
+
+def diagnostic_record(item: Diagnostic) -> dict[str, object]:
+    """One finding as the JSON object of cli.md."""
+    fix = None
+    if item.fix is not None:
+        fix = {
+            "replacement": item.fix.replacement,
+            "line": item.fix.line,
+            "column": item.fix.column,
+            "end_line": item.fix.end_line,
+            "end_column": item.fix.end_column,
+        }
+    return {
+        "code": item.code,
+        "name": item.name,
+        "severity": item.severity.label,
+        "path": item.path,
+        "line": item.line,
+        "column": item.column,
+        "message": item.message,
+        "fix": fix,
+    }
+
+
+def json_report(diagnostics: Sequence[Diagnostic], context: Context) -> str:
+    """One JSON array sorted by path, line, column, code."""
+    records = [diagnostic_record(item) for item in sorted(diagnostics)]
+    return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
+
+
+Reporter = Callable[[Sequence[Diagnostic], Context], str]
+
+REPORTERS: dict[str, Reporter] = {
+    "text": text_report,
+    "json": json_report,
+}
+
+
+def link_record(edge: Edge) -> dict[str, object]:
+    """One link as the JSON object of ``vaultkit links``."""
+    link = edge.link
+    return {
+        "source": edge.source,
+        "line": link.line,
+        "column": link.column,
+        "kind": link.kind.value,
+        "text": link.text,
+        "target": link.target,
+        "subpath": link.subpath,
+        "status": edge.status.value,
+        "resolved": edge.resolved,
+    }
+
+
+def _link_order(edge: Edge) -> tuple[str, int, int]:
+    return edge.source, edge.link.line, edge.link.column
+
+
+def links_json(edges: Sequence[Edge], context: Context) -> str:
+    """Every link, sorted by source, line, column."""
+    records = [link_record(edge) for edge in sorted(edges, key=_link_order)]
+    return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
+
+
+def links_text(edges: Sequence[Edge], context: Context) -> str:
+    """``path:line:col: kind status text -> resolved`` a line."""
+    lines = []
+    for edge in sorted(edges, key=_link_order):
+        link = edge.link
+        where = f"{display_path(context, edge.source)}:{link.line}:{link.column}:"
+        arrow = f" -> {edge.resolved}" if edge.resolved else ""
+        lines.append(f"{where} {link.kind.value} {edge.status.value} {link.text}{arrow}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+LINK_REPORTERS: dict[str, Callable[[Sequence[Edge], Context], str]] = {
+    "text": links_text,
+    "json": links_json,
+}

@@ -1,0 +1,236 @@
+"""Where each link points, in Obsidian's order (links.md), and the resolved vault.
+
+``resolve_target`` is the step-by-step answer for one link text; ``explain_target`` gives the
+same answer with the steps it took, for ``vaultkit explain``. Ties in step 7 go to the
+shortest path in characters, then the alphabetically first (by code point).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vaultkit.config import Config
+from vaultkit.index import Index
+from vaultkit.model import Edge, Heading, Link, LinkKind, Note, Status
+from vaultkit.text import fold, heading_key
+
+# Extensions that make a link name a file rather than a note (Obsidian's accepted formats and
+# what vaults commonly hold); ``[[Version 1.2]]`` is a note, ``[[paper.pdf]]`` an attachment.
+_EXTENSIONS = """png jpg jpeg gif bmp svg webp avif ico tif tiff heic mp3 webm wav m4a ogg 3gp
+flac mp4 ogv mov mkv avi pdf canvas base excalidraw txt csv tsv json yaml yml xml html htm css js
+py zip gz tar 7z doc docx xls xlsx ppt pptx odt ods odp epub rtf tex bib ipynb drawio"""
+ATTACHMENT_EXTENSIONS = frozenset(_EXTENSIONS.split())
+_ALIAS_KINDS = frozenset({LinkKind.WIKILINK, LinkKind.EMBED, LinkKind.PROPERTY, LinkKind.FIELD})
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """Which file a link text points to, and why."""
+
+    status: Status
+    path: str | None
+    reason: str = ""
+    candidates: tuple[str, ...] = ()
+    steps: tuple[str, ...] = field(default=(), compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Vault:
+    """A resolved vault: its notes, their links with answers, and what rules need from them."""
+
+    root: Path
+    config: Config
+    notes: Mapping[str, Note]
+    attachments: tuple[str, ...]
+    index: Index
+    edges: tuple[Edge, ...]
+
+
+def attachment_extension(target: str) -> str | None:
+    """The extension that makes ``target`` name an attachment, if it has one."""
+    name = target.rsplit("/", 1)[-1]
+    _, dot, extension = name.rpartition(".")
+    if dot and extension.lower() in ATTACHMENT_EXTENSIONS:
+        return extension.lower()
+    return None
+
+
+def resolve_vault(
+    root: Path,
+    config: Config,
+    notes: Mapping[str, Note],
+    attachments: tuple[str, ...],
+    index: Index,
+) -> Vault:
+    """Resolve every link of every note."""
+    resolver = Resolver(index, notes, config)
+    edges = tuple(resolver.edge(note.path, link) for note in notes.values() for link in note.links)
+    return Vault(root, config, notes, attachments, index, edges)
+
+
+class Resolver:
+    """Resolves links against one index; answers are memoised per target and folder."""
+
+    def __init__(self, index: Index, notes: Mapping[str, Note], config: Config) -> None:
+        self.index = index
+        self.notes = notes
+        self.alias_links = config.alias_links
+        self.parent_keys = frozenset(fold(key) for key in config.parent_keys)
+        self._memo: dict[tuple[str, str, bool], Answer] = {}
+
+    def edge(self, source: str, link: Link) -> Edge:
+        is_parent = link.key is not None and fold(link.key) in self.parent_keys
+        answer = self.target(source, link.target, link.kind in _ALIAS_KINDS)
+        if answer.status is Status.EMPTY and link.subpath:
+            answer = Answer(Status.RESOLVED, source)
+        status = answer.status
+        note = self.notes.get(answer.path) if answer.path is not None else None
+        if status.has_target and link.subpath and note is not None:
+            status = self._check_subpath(note, link.subpath, status)
+        return Edge(source, link, status, answer.path, answer.reason, is_parent)
+
+    def target(self, source: str, target: str, alias: bool) -> Answer:
+        folder = source.rsplit("/", 1)[0] if "/" in source else ""
+        key = (target, folder, alias)
+        answer = self._memo.get(key)
+        if answer is None:
+            answer = resolve_target(self.index, folder, target, alias, self.alias_links)
+            self._memo[key] = answer
+        return answer
+
+    def _check_subpath(self, note: Note, subpath: str, status: Status) -> Status:
+        if not note.readable:
+            return status
+        if subpath.startswith("^"):
+            block = subpath[1:].lower()
+            if any(found.id == block for found in note.blocks):
+                return status
+            return Status.BROKEN_BLOCK
+        if has_heading_path(note.headings, subpath.split("#")):
+            return status
+        return Status.BROKEN_HEADING
+
+
+def has_heading_path(headings: tuple[Heading, ...], parts: list[str]) -> bool:
+    """``[[N#A#B]]``: a heading B after heading A and before the next heading of A's level."""
+    keys = [heading_key(part) for part in parts if part.strip()]
+    if not keys:
+        return True
+
+    def search(start: int, end: int, depth: int) -> bool:
+        for position in range(start, end):
+            heading = headings[position]
+            if heading.key != keys[depth]:
+                continue
+            if depth == len(keys) - 1:
+                return True
+            stop = position + 1
+            while stop < end and headings[stop].level > heading.level:
+                stop += 1
+            if search(position + 1, stop, depth + 1):
+                return True
+        return False
+
+    return search(0, len(headings), 0)
+
+
+def resolve_target(
+    index: Index, folder: str, target: str, alias: bool = True, alias_links: str = "warn"
+) -> Answer:
+    """Obsidian's order for link text ``target`` written in a note of ``folder``."""
+    steps: list[str] = []
+    if target.startswith(("./", "../", "/")):
+        base = "" if target.startswith("/") else folder
+        joined = posixpath.normpath(posixpath.join(base, target.lstrip("/")))
+        if joined == ".." or joined.startswith("../"):
+            steps.append(f"0. {target!r} leaves the vault")
+            return Answer(Status.OUTSIDE_VAULT, None, "the path leaves the vault", (), tuple(steps))
+    if not target:
+        return Answer(Status.EMPTY, None, "the link names nothing", (), ("1. empty link",))
+    last = target.rsplit("/", 1)[-1]
+    candidates = index.names.get(fold(last), ())
+    with_md = False
+    if not candidates:
+        candidates = index.names.get(fold(last + ".md"), ())
+        with_md = bool(candidates)
+    steps.append(
+        f"2. files named {last!r}" + (" + '.md'" if with_md else "") + f": {len(candidates)}"
+    )
+    if not candidates:
+        return _no_candidate(index, target, alias, alias_links, steps)
+    if "/" not in target and len(candidates) == 1:
+        steps.append(f"3. no folder in the link and one candidate: {candidates[0]!r}")
+        return _found(index, candidates[0], Status.RESOLVED, "", candidates, steps)
+    if target.startswith(("./", "../", "/")):
+        base = "" if target.startswith("/") else folder
+        joined = posixpath.normpath(posixpath.join(base, target.lstrip("/")))
+        step = "5. from the vault root" if target.startswith("/") else "4. from the note's folder"
+        for attempt in (joined, joined + ".md"):
+            path = index.paths.get(fold(attempt))
+            if path is not None:
+                steps.append(f"{step}: {path!r}")
+                return _found(index, path, Status.RESOLVED, "", candidates, steps)
+        steps.append(f"{step}: no file at {joined!r}")
+        return Answer(Status.BROKEN, None, f"no file at {joined!r}", candidates, tuple(steps))
+    wanted = fold(target + ".md" if with_md else target)
+    matching = [
+        path for path in candidates if fold(path) == wanted or fold(path).endswith("/" + wanted)
+    ]
+    steps.append(f"6. candidates whose path ends with {target!r}: {len(matching)}")
+    if not matching:
+        return Answer(
+            Status.BROKEN, None, f"no file's path ends with {target!r}", candidates, tuple(steps)
+        )
+    prefix = folder + "/" if folder else ""
+    near = [path for path in matching if path.startswith(prefix)]
+    group = near or matching
+    group.sort(key=lambda path: (len(path), path))
+    winner = group[0]
+    where = "under the linking note's folder" if near and prefix else "in the vault"
+    if len(group) > 1:
+        reason = f"{len(group)} files match {target!r} {where}; {winner!r} won as the shortest path"
+        steps.append(f"7. {reason}")
+        steps.append("8. the choice fell to a tie-break: ambiguous")
+        return _found(index, winner, Status.AMBIGUOUS, reason, tuple(matching), steps)
+    reason = f"{winner!r} is the only match {where}" if len(matching) > 1 else ""
+    steps.append(f"7. {winner!r}" + (f": {reason}" if reason else ""))
+    return _found(index, winner, Status.RESOLVED, reason, tuple(matching), steps)
+
+
+def _found(
+    index: Index,
+    path: str,
+    status: Status,
+    reason: str,
+    candidates: tuple[str, ...] | list[str],
+    steps: list[str],
+) -> Answer:
+    if path in index.outside:
+        steps.append(f"{path!r} is a symlink that leads outside the vault")
+        return Answer(
+            Status.OUTSIDE_VAULT,
+            None,
+            "a symlink that leads outside the vault",
+            tuple(candidates),
+            tuple(steps),
+        )
+    return Answer(status, path, reason, tuple(candidates), tuple(steps))
+
+
+def _no_candidate(
+    index: Index, target: str, alias: bool, alias_links: str, steps: list[str]
+) -> Answer:
+    owners = index.aliases.get(fold(target), ()) if alias and "/" not in target else ()
+    if owners:
+        winner = owners[0]
+        if alias_links == "obsidian":
+            steps.append(f"alias of {winner!r}: Obsidian does not follow aliases (alias-links)")
+            reason = f"only the alias of {winner!r} matches, and Obsidian does not follow aliases"
+            return Answer(Status.BROKEN, None, reason, owners, tuple(steps))
+        steps.append(f"no note is named {target!r}; it is an alias of {winner!r}")
+        return Answer(Status.ALIAS, winner, f"alias of {winner!r}", owners, tuple(steps))
+    steps.append("no candidate: broken")
+    return Answer(Status.BROKEN, None, "no file matches", (), tuple(steps))
