@@ -434,6 +434,8 @@ def _markdown_links(
             embed, start = False, start + 1
         if regions.hides(start) or _escaped(text, start + embed) or _inside(taken, start):
             continue
+        if match.group(1).startswith("^"):
+            continue  # a footnote reference ``[^1]`` followed by text in parentheses
         parsed = _destination(text, match.end())
         if parsed is None:
             continue
@@ -578,7 +580,7 @@ def reference_links(body: str) -> list[tuple[str, str]]:
     """
     import mistune
 
-    markdown = mistune.create_markdown(renderer=None, plugins=[_mistune_plugin])
+    markdown = mistune.create_markdown(renderer=None, plugins=["footnotes", _mistune_plugin])
     tokens = markdown(body)
     assert isinstance(tokens, list)
     found: list[tuple[str, str]] = []

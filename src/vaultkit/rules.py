@@ -224,12 +224,10 @@ def alias_link(vault: Vault) -> Iterator[Diagnostic]:
     for edge in vault.edges:
         if edge.status is Status.ALIAS and edge.resolved is not None:
             name = _name_form(vault, edge.resolved)
+            fix = _relink(edge, name, edge.link.display or edge.link.target)
+            hint = f": write {fix.replacement}" if fix is not None else ""
             yield _edge_diagnostic(
-                "VK105",
-                edge,
-                f"{edge.link.target!r} is an alias of {edge.resolved!r}: "
-                f"write [[{name}|{edge.link.target}]]",
-                _relink(edge, name, edge.link.display or edge.link.target),
+                "VK105", edge, f"{edge.link.target!r} is an alias of {edge.resolved!r}{hint}", fix
             )
 
 

@@ -1,0 +1,90 @@
+"""Shared fixtures: tiny vaults built inline, and the paths of the sample vault and corpora."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+import pytest
+
+from vaultkit.config import Config
+from vaultkit.model import Diagnostic
+from vaultkit.resolve import Vault
+from vaultkit.vault import lint, load_vault
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "vault"
+CORPORA = ROOT.parent / "shared" / "corpora"
+
+MakeVault = Callable[..., Vault]
+
+
+def write_files(root: Path, files: Mapping[str, str | bytes]) -> None:
+    """Write ``files`` (vault-relative path → text or bytes) under ``root``."""
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8", newline="")
+
+
+@pytest.fixture
+def make_vault(tmp_path: Path) -> MakeVault:
+    """Build a vault from ``{path: text}`` and load it; keyword arguments go to ``Config``."""
+
+    def build(files: Mapping[str, str | bytes], **settings: object) -> Vault:
+        root = tmp_path / "vault"
+        root.mkdir(exist_ok=True)
+        write_files(root, files)
+        return load_vault(root, Config(**settings))  # type: ignore[arg-type]
+
+    return build
+
+
+def codes(
+    diagnostics: Iterable[Diagnostic], only: str | None = None
+) -> list[tuple[str, int, int, str]]:
+    """``(path, line, column, code)`` of each finding, optionally of one code prefix only."""
+    return [
+        (item.path, item.line, item.column, item.code)
+        for item in diagnostics
+        if only is None or item.code.startswith(only)
+    ]
+
+
+def lint_files(
+    make_vault: MakeVault, files: Mapping[str, str | bytes], **settings: object
+) -> list[tuple[str, int, int, str]]:
+    """Lint an inline vault with every rule except orphans (noise in tiny vaults)."""
+    vault = make_vault(files, **settings)
+    return codes(lint(vault, ignore=["VK201"]))
+
+
+def corpus(name: str) -> Path:
+    """A real vault from ``shared/corpora``; the test skips only if the folder is absent."""
+    path = CORPORA / name
+    if not path.is_dir():
+        pytest.skip(f"corpus {name} is not present at {path}")
+    return path
+
+
+GENVAULT = ROOT.parent / "shared" / "tools" / "genvault.py"
+
+
+@pytest.fixture(scope="session")
+def generated_vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A seeded synthetic vault of 300 notes from ``shared/tools/genvault.py``."""
+    import subprocess
+    import sys
+
+    if not GENVAULT.is_file():
+        pytest.fail(f"the vault generator is missing at {GENVAULT}")
+    out = tmp_path_factory.mktemp("generated") / "vault"
+    subprocess.run(
+        [sys.executable, str(GENVAULT), "--notes", "300", "--out", str(out), "--seed", "42"],
+        check=True,
+        capture_output=True,
+    )
+    return out

@@ -1,0 +1,131 @@
+"""The body scanner: every "not a link" case of links.md, positions, and mistune agreement."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import CORPORA
+from vaultkit.frontmatter import read_frontmatter
+from vaultkit.markdown import reference_links, scan_body
+from vaultkit.model import LinkKind
+from vaultkit.read import decode
+
+CASES: list[dict[str, Any]] = yaml.safe_load(
+    (Path(__file__).parent / "fixtures" / "scanner_cases.yaml").read_text(encoding="utf-8")
+)
+
+
+def _input(case: dict[str, Any]) -> str:
+    if "generate" in case:
+        return "[" * 100_000 + "[[yes]]"
+    return str(case["input"])
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["name"] for case in CASES])
+def test_scanner_case(case: dict[str, Any]) -> None:
+    body = scan_body(_input(case))
+    found = [[link.kind.value, link.text, link.line, link.column] for link in body.links]
+    assert found == case["links"]
+
+
+def test_link_parts() -> None:
+    (link,) = scan_body("[[ Concepts/AI-Model #Types#LLM | the model ]]").links
+    assert (link.target, link.subpath, link.display) == ("Concepts/AI-Model", "Types#LLM", "the model")
+    (block,) = scan_body("[[Log-2024#^mm-llm]]").links
+    assert (block.target, block.subpath) == ("Log-2024", "^mm-llm")
+    (same,) = scan_body("[[#Types]]").links
+    assert (same.target, same.subpath) == ("", "Types")
+
+
+def test_markdown_link_target_is_decoded() -> None:
+    (link,) = scan_body("[u](../LLM.md#Base%20models)").links
+    assert (link.kind, link.target, link.subpath) == (LinkKind.MARKDOWN, "../LLM.md", "Base models")
+
+
+def test_first_line_offsets_positions() -> None:
+    (link,) = scan_body("\n[[x]]", first_line=5).links
+    assert (link.line, link.column) == (6, 1)
+
+
+def test_headings_atx_setext_and_not_in_code() -> None:
+    body = scan_body("# One #\n\nTwo\n===\n\n```\n# not\n```\nThree\n---\n#nospace\n### Q & A")
+    assert [(h.level, h.text, h.line) for h in body.headings] == [
+        (1, "One", 1),
+        (1, "Two", 3),
+        (2, "Three", 9),
+        (3, "Q & A", 12),
+    ]
+    assert body.headings[-1].key == "q a"
+
+
+def test_thematic_break_after_blank_line_is_no_heading() -> None:
+    assert scan_body("para\n\n---\n").headings == ()
+
+
+def test_block_ids() -> None:
+    body = scan_body("A paragraph ^para-1\n\n- item ^Item2\n- other\n\n> quote\n\n^after\n\nmid ^no\ncontinues")
+    assert [(b.id, b.line) for b in body.blocks] == [("para-1", 1), ("item2", 3), ("after", 8)]
+
+
+def test_tags() -> None:
+    body = scan_body("#tag and #nested/tag, not #123, not `#code`, not [[N#Heading]]\n# Heading")
+    assert body.tags == ("tag", "nested/tag")
+
+
+def test_suppression_comments() -> None:
+    body = scan_body(
+        "%% vaultkit-disable-next-line VK101 %%\n[[x]]\n[[y]] <!-- vaultkit-disable-line -->\n"
+        "%% vaultkit-disable VK201 orphan-note %%\na\n%% vaultkit-enable VK201 orphan-note %%"
+    )
+    spans = sorted((s.first, s.last, tuple(sorted(s.codes))) for s in body.suppressions)
+    assert spans == [(2, 2, ("VK101",)), (3, 3, ()), (4, 6, ("VK201", "orphan-note"))]
+
+
+def _bodies(root: Path) -> list[tuple[str, int, str]]:
+    found = []
+    for path in sorted(root.rglob("*.md")):
+        if any(part.startswith(".") for part in path.relative_to(root).parts):
+            continue
+        text = decode(path.read_bytes())
+        if isinstance(text, str):
+            front = read_frontmatter(text)
+            found.append((str(path.relative_to(root)), front.body_line, front.body))
+    return found
+
+
+def _ours(body: str, first_line: int) -> list[tuple[str, str]]:
+    kinds = {LinkKind.FIELD: "wikilink"}
+    return [
+        (kinds.get(link.kind, link.kind.value), link.target)
+        for link in scan_body(body, first_line).links
+    ]
+
+
+@pytest.mark.parametrize("name", ["obsidian-tasks-docs", "kepano-obsidian", "knowledge-garden"])
+def test_scanner_agrees_with_mistune_on_corpus(name: str) -> None:
+    root = CORPORA / name
+    if not root.is_dir():
+        pytest.fail(f"corpus {name} missing at {root}")
+    differ = [
+        path
+        for path, first_line, body in _bodies(root)
+        if _ours(body, first_line) != reference_links(body)
+    ]
+    assert differ == []
+
+
+def test_scanner_agrees_with_mistune_on_generated_vault(generated_vault: Path) -> None:
+    bodies = _bodies(generated_vault)
+    assert len(bodies) >= 300
+    differ = [path for path, line, body in bodies if _ours(body, line) != reference_links(body)]
+    assert differ == []
+
+
+def test_reference_parser_sees_what_it_should() -> None:
+    # The reference must itself hide code and comments, or the agreement above proves nothing.
+    body = "`[[a]]` %% [[b]] %% [[c]]\n\n```\n[[d]]\n```\n[e](f.md)"
+    assert reference_links(body) == [("wikilink", "c"), ("markdown", "f.md")]
