@@ -34,7 +34,11 @@ def test_scanner_case(case: dict[str, Any]) -> None:
 
 def test_link_parts() -> None:
     (link,) = scan_body("[[ Concepts/AI-Model #Types#LLM | the model ]]").links
-    assert (link.target, link.subpath, link.display) == ("Concepts/AI-Model", "Types#LLM", "the model")
+    assert (link.target, link.subpath, link.display) == (
+        "Concepts/AI-Model",
+        "Types#LLM",
+        "the model",
+    )
     (block,) = scan_body("[[Log-2024#^mm-llm]]").links
     assert (block.target, block.subpath) == ("Log-2024", "^mm-llm")
     (same,) = scan_body("[[#Types]]").links
@@ -67,7 +71,9 @@ def test_thematic_break_after_blank_line_is_no_heading() -> None:
 
 
 def test_block_ids() -> None:
-    body = scan_body("A paragraph ^para-1\n\n- item ^Item2\n- other\n\n> quote\n\n^after\n\nmid ^no\ncontinues")
+    body = scan_body(
+        "A paragraph ^para-1\n\n- item ^Item2\n- other\n\n> quote\n\n^after\n\nmid ^no\ncontinues"
+    )
     assert [(b.id, b.line) for b in body.blocks] == [("para-1", 1), ("item2", 3), ("after", 8)]
 
 

@@ -12,13 +12,13 @@ from vaultkit.text import heading_key
 
 
 def _index(*paths: str, aliases: dict[str, tuple[str, ...]] | None = None) -> object:
-    notes = [
-        Note(path=p, aliases=(aliases or {}).get(p, ())) for p in paths if p.endswith(".md")
-    ]
+    notes = [Note(path=p, aliases=(aliases or {}).get(p, ())) for p in paths if p.endswith(".md")]
     return build_index(notes, [p for p in paths if not p.endswith(".md")])
 
 
-def _answer(paths: tuple[str, ...], folder: str, target: str, **kw: object) -> tuple[str, str | None]:
+def _answer(
+    paths: tuple[str, ...], folder: str, target: str, **kw: object
+) -> tuple[str, str | None]:
     answer = resolve_target(_index(*paths), folder, target, **kw)  # type: ignore[arg-type]
     return answer.status.value, answer.path
 
@@ -79,13 +79,20 @@ def test_step7_own_folder_first_then_shortest_then_alphabetical() -> None:
 
 
 def test_step8_folder_alone_settles_it_without_ambiguity() -> None:
-    assert _answer(("mine/Note.md", "other/Note.md"), "mine", "Note") == ("resolved", "mine/Note.md")
+    assert _answer(("mine/Note.md", "other/Note.md"), "mine", "Note") == (
+        "resolved",
+        "mine/Note.md",
+    )
     assert _answer(("a/Note.md", "bb/Note.md"), "", "Note") == ("ambiguous", "a/Note.md")
 
 
 @pytest.mark.parametrize(
     ("policy", "expected"),
-    [("warn", ("alias", "AI-Model.md")), ("allow", ("alias", "AI-Model.md")), ("obsidian", ("broken", None))],
+    [
+        ("warn", ("alias", "AI-Model.md")),
+        ("allow", ("alias", "AI-Model.md")),
+        ("obsidian", ("broken", None)),
+    ],
 )
 def test_alias_policy(policy: str, expected: tuple[str, str | None]) -> None:
     index = _index("AI-Model.md", "LLM.md", aliases={"AI-Model.md": ("ИИ Модель", "LLM")})
@@ -131,7 +138,9 @@ def test_vault_statuses(make_vault: MakeVault) -> None:
 
 
 def test_attachment_subpaths_are_never_headings(make_vault: MakeVault) -> None:
-    vault = make_vault({"S.md": "![[paper.pdf#page=3]] ![[pic.png|300]]", "paper.pdf": b"%PDF", "pic.png": b""})
+    vault = make_vault(
+        {"S.md": "![[paper.pdf#page=3]] ![[pic.png|300]]", "paper.pdf": b"%PDF", "pic.png": b""}
+    )
     assert {e.status for e in vault.edges} == {Status.RESOLVED}
 
 

@@ -39,7 +39,9 @@ def test_ambiguous_link_with_fix(make_vault: MakeVault) -> None:
 
 
 def test_alias_link_warns_and_fixes(make_vault: MakeVault) -> None:
-    vault = make_vault({"a.md": "[[ИИ Модель#Types]]", "AI-Model.md": "---\naliases: [ИИ Модель]\n---\n# Types\n"})
+    vault = make_vault(
+        {"a.md": "[[ИИ Модель#Types]]", "AI-Model.md": "---\naliases: [ИИ Модель]\n---\n# Types\n"}
+    )
     (found,) = lint(vault, ignore=["VK201"])
     assert (found.code, found.line, found.column) == ("VK105", 1, 1)
     assert found.fix is not None and found.fix.replacement == "[[AI-Model#Types|ИИ Модель]]"

@@ -142,7 +142,7 @@ class _Reader:
     def check_unknown(self, known: set[str]) -> None:
         for key in self._table:
             if key not in known:
-                raise VaultkitError(f"{self._source}: unknown key {self._prefix}{key!r}")
+                raise VaultkitError(f"{self._source}: unknown key '{self._prefix}{key}'")
 
     def strings(self, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
         if key not in self._table:
