@@ -307,7 +307,7 @@ def orphan_note(vault: Vault) -> Iterator[Diagnostic]:
 
 
 def dead_end_note(vault: Vault) -> Iterator[Diagnostic]:
-    """The note has no outgoing link that resolves (off by default).
+    """The note has no outgoing link that resolves.
 
     Why: a note that leads nowhere ends the reader's path; linking it to related notes makes
     it part of the web.
@@ -494,7 +494,7 @@ def hierarchy_cycle(vault: Vault) -> Iterator[Diagnostic]:
 
 
 def multiple_parents(vault: Vault) -> Iterator[Diagnostic]:
-    """A note has more than one parent (off by default).
+    """A note has more than one parent.
 
     Why: some hierarchies are meant to be trees; a second parent makes the note appear in two
     places.
