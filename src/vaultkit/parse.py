@@ -1,14 +1,46 @@
-"""Turning one note's text into a frozen ``Note``: frontmatter first, then the body."""
+"""Turning one note's text into a frozen ``Note``: frontmatter first, then the body.
+
+``parse_note`` can be given a time bound (``parse-timeout``, VK005). The bound really stops a
+runaway parse: on the main thread a ``SIGALRM`` timer interrupts the parser wherever it is
+(every stage is pure Python or a linear regex, so the interruption lands quickly). Where
+signals are unavailable (other threads, Windows) the parse runs unbounded, relying on the
+linear scanner and the file size cap.
+"""
 
 from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from vaultkit.frontmatter import read_frontmatter
 from vaultkit.markdown import scan_body
 from vaultkit.model import Block, Note, Problem
 
 
-def parse_note(path: str, text: str, parent_keys: frozenset[str] = frozenset({"up"})) -> Note:
+class _Timeout(Exception):
+    pass
+
+
+def parse_note(
+    path: str,
+    text: str,
+    parent_keys: frozenset[str] = frozenset({"up"}),
+    timeout: float | None = None,
+) -> Note:
     """Parse a note's text (``\\n`` line endings, no BOM); ``path`` is vault-relative."""
+    if timeout is None:
+        return _parse(path, text, parent_keys)
+    try:
+        with _deadline(timeout):
+            return _parse(path, text, parent_keys)
+    except _Timeout:
+        message = f"parsing took longer than parse-timeout ({timeout:g} s); the note was skipped"
+        return unreadable_note(path, Problem("VK005", 1, 1, message))
+
+
+def _parse(path: str, text: str, parent_keys: frozenset[str]) -> Note:
     front = read_frontmatter(text, parent_keys)
     body = scan_body(front.body, front.body_line)
     duplicates = _duplicate_blocks(body.blocks)
@@ -24,6 +56,25 @@ def parse_note(path: str, text: str, parent_keys: frozenset[str] = frozenset({"u
         suppressions=body.suppressions,
         ignore=front.ignore,
     )
+
+
+@contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise _Timeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def unreadable_note(path: str, problem: Problem) -> Note:

@@ -35,7 +35,7 @@ def load_note(root: Path, path: str, config: Config, parent_keys: frozenset[str]
     text = read_note(root, path, config.max_file_size)
     if isinstance(text, Problem):
         return unreadable_note(path, text)
-    return parse_note(path, text, parent_keys)
+    return parse_note(path, text, parent_keys, config.parse_timeout)
 
 
 def lint(

@@ -1,0 +1,65 @@
+"""Property tests: random bytes, frontmatter and markdown never raise, positions stay in the file."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from vaultkit.frontmatter import read_frontmatter
+from vaultkit.model import Note
+from vaultkit.parse import parse_note
+from vaultkit.read import decode
+
+SETTINGS = settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+MARKDOWN_ALPHABET = st.sampled_from(
+    list("[]()!#^|\\`%$<>-*_:~= \t\nab")
+    + ["[[", "]]", "```", "%%", "<!--", "-->", "$$", "::", "ИИ", "🙂", "\r\n"]
+)
+markdown = st.lists(MARKDOWN_ALPHABET, max_size=200).map("".join)
+yaml_alphabet = st.sampled_from(
+    list("abc:- []{}\"'&*!|>#,?\n\t")
+    + ["[[X]]", "aliases", "up", "tags", "alias", "---", "!!str", "&a", "*a", "ИИ"]
+)
+frontmatter = st.lists(yaml_alphabet, max_size=80).map(
+    lambda parts: "---\n" + "".join(parts) + "\n---\n[[x]]"
+)
+
+
+def _check_positions(text: str, note: Note) -> None:
+    lines = text.split("\n")
+    for link in note.links:
+        assert 1 <= link.line <= len(lines)
+        assert 1 <= link.column <= len(lines[link.line - 1])
+        assert link.end_line >= link.line
+    for heading in note.headings:
+        assert 1 <= heading.line <= len(lines)
+    for problem in note.problems:
+        assert 1 <= problem.line <= len(lines) + 1
+
+
+@SETTINGS
+@given(st.binary(max_size=400))
+def test_random_bytes(data: bytes) -> None:
+    text = decode(data)
+    if isinstance(text, str):
+        _check_positions(text, parse_note("a.md", text, timeout=5))
+
+
+@SETTINGS
+@given(markdown)
+def test_random_markdown(text: str) -> None:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    note = parse_note("a.md", text, timeout=5)
+    _check_positions(text, note)
+    for link in note.links:
+        line = text.split("\n")[link.line - 1]
+        start = link.column - 1
+        assert line[start : start + len(link.text)] == link.text or link.kind.value == "markdown"
+
+
+@SETTINGS
+@given(frontmatter)
+def test_random_frontmatter(text: str) -> None:
+    front = read_frontmatter(text)
+    assert front.body_line >= 1
+    _check_positions(text, parse_note("a.md", text, timeout=5))
