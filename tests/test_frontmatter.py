@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from vaultkit.frontmatter import read_frontmatter
+from pathlib import Path
+
+import pytest
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from tests.conftest import CORPORA
+from vaultkit.frontmatter import compose_simple, read_frontmatter
 from vaultkit.model import LinkKind
+from vaultkit.read import decode
 
 
 def _codes(text: str) -> list[tuple[str, int, int]]:
@@ -112,3 +120,54 @@ def test_bare_parent_name_is_a_link_only_for_parent_keys() -> None:
     assert [(link.target, link.key) for link in front.links] == [("Root", "up")]
     custom = read_frontmatter("---\nparent: Root\n---\n", frozenset({"parent"}))
     assert [(link.target, link.key) for link in custom.links] == [("Root", "parent")]
+
+
+def _signature(node: Node | None) -> object:
+    if node is None:
+        return None
+    base = (type(node).__name__, node.tag, node.start_mark.line, node.start_mark.column)
+    if isinstance(node, ScalarNode):
+        return (*base, node.value, node.style, node.end_mark.line, node.end_mark.column)
+    if isinstance(node, SequenceNode):
+        return (*base, tuple(_signature(child) for child in node.value))
+    assert isinstance(node, MappingNode)
+    return (*base, tuple((_signature(k), _signature(v)) for k, v in node.value))
+
+
+def _frontmatter_sources(root: Path) -> list[str]:
+    sources = []
+    for path in sorted(root.rglob("*.md")):
+        text = decode(path.read_bytes())
+        if isinstance(text, str) and text.startswith("---\n"):
+            end = text.find("\n---\n", 3)
+            if end > 0:
+                sources.append(text[4 : end + 1])
+    return sources
+
+
+def test_fast_composer_builds_pyyaml_s_tree(generated_vault: Path) -> None:
+    sources = _frontmatter_sources(generated_vault)
+    for name in ("kepano-obsidian", "knowledge-garden", "obsidian-tasks-docs"):
+        sources += _frontmatter_sources(CORPORA / name)
+    fast = 0
+    for source in sources:
+        node = compose_simple(source)
+        if node is not None:
+            fast += 1
+            assert _signature(node) == _signature(yaml.compose(source, Loader=yaml.SafeLoader))
+    assert fast > len(sources) // 4
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "a: x # comment\n",
+        "a: |\n  block\n",
+        "a:\n  b: c\n",
+        "a: [x, [y]]\n",
+        "a: 'it''s'\n",
+        "a: b: c\n",
+    ],
+)
+def test_fast_composer_leaves_the_rest_to_yaml(source: str) -> None:
+    assert compose_simple(source) is None

@@ -10,14 +10,17 @@ text the user wrote (YAML 1.1 reads ``no`` as False; vaultkit shows ``no``).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from yaml.error import Mark
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import Resolver
 
 from vaultkit.markdown import wikilink
 from vaultkit.model import Fix, Link, LinkKind, Problem
@@ -123,6 +126,11 @@ class _Loader(yaml.SafeLoader):
 
 
 def _compose(source: str) -> Node | None:
+    if not source.strip():
+        return None
+    fast = compose_simple(source)
+    if fast is not None:
+        return fast
     loader = _Loader(source)
     try:
         node: Node | None = loader.get_single_node()
@@ -264,14 +272,18 @@ def _aliases(node: Node, problems: list[Problem]) -> Iterator[tuple[str, int, in
             )
 
 
-def _one_item_list(node: ScalarNode) -> Fix:
+def _one_item_list(node: ScalarNode) -> Fix | None:
+    if node.style in ("|", ">"):
+        return None  # a block scalar's line breaks cannot be kept inside a flow list
     line, column = _position(node)
     end_line, end_column = node.end_mark.line + 2, node.end_mark.column + 1
-    quoted = node.style in ("'", '"')
     value = node.value
-    text = value if quoted or not _needs_quotes(value) else _quote(value)
-    if quoted:
-        text = ("'" + value.replace("'", "''") + "'") if node.style == "'" else _quote(value)
+    if node.style == "'" and value.isprintable():
+        text = "'" + value.replace("'", "''") + "'"
+    elif node.style is not None or _needs_quotes(value):
+        text = _quote(value)
+    else:
+        text = value
     return Fix(f"[{text}]", line, column, end_line, end_column)
 
 
@@ -280,7 +292,9 @@ def _needs_quotes(value: str) -> bool:
 
 
 def _quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    # JSON's escapes are all YAML double-quoted escapes: a tab or line break the user wrote
+    # as an escape stays one (written raw, YAML would fold it into a space).
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _property_links(
@@ -365,3 +379,153 @@ def _unquoted_link(node: SequenceNode) -> str | None:
     if not isinstance(scalar, ScalarNode) or scalar.tag == _NULL:
         return None
     return str(scalar.value)
+
+
+# --- the common case, composed without the YAML machinery ----------------------------------
+#
+# Most frontmatter is a flat mapping of plain or simply quoted scalars, flow lists of them and
+# block lists of them. ``compose_simple`` builds exactly the node tree PyYAML's composer
+# builds for that subset (same tags, values, styles and marks: the test suite compares both
+# on every corpus and a generated vault), and returns None for anything else, which then
+# goes through the safe loader. It is several times faster than PyYAML's pure-Python scanner.
+
+_KEY_LINE = re.compile(r"([^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^:#\n]*[^:#\s])?):(?:( +)(.*?))? *")
+_ITEM_LINE = re.compile(r"( *)- +(.*?) *")
+_PLAIN = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^:#]|:(?! |$))*")
+_FLOW_PLAIN = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^:#,\[\]{}]*")
+_DOUBLE = re.compile(r'"[^"\\]*"')
+_SINGLE = re.compile(r"'[^']*'")
+_RESOLVER = Resolver()
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+
+
+class _Lines:
+    def __init__(self, source: str) -> None:
+        self.lines = source.split("\n")
+        self.starts = [0]
+        for line in self.lines:
+            self.starts.append(self.starts[-1] + len(line) + 1)
+
+    def mark(self, line: int, column: int) -> Mark:
+        return Mark("<frontmatter>", self.starts[line] + column, line, column, None, None)
+
+
+def compose_simple(source: str) -> Node | None:
+    """The node tree of simple frontmatter, or None when it needs the full YAML loader."""
+    if "\t" in source or "\r" in source or not source.strip():
+        return None
+    text = _Lines(source)
+    pairs: list[tuple[Node, Node]] = []
+    lines = text.lines
+    count = len(lines)
+    index = 0
+    while index < count:
+        line = lines[index]
+        if not line or line.isspace() or line.startswith("#"):
+            index += 1
+            continue
+        match = _KEY_LINE.fullmatch(line)
+        if match is None:
+            return None
+        key = _scalar(text, index, 0, match.group(1), None)
+        value_text = match.group(3)
+        if value_text:
+            value = _value(text, index, match.start(3), value_text)
+            if value is None:
+                return None
+            index += 1
+        else:
+            items, index = _block_items(text, index + 1)
+            if items is None:
+                return None
+            if items:
+                value = SequenceNode(_SEQ, items, items[0].start_mark, items[-1].end_mark, False)
+                value.start_mark = text.mark(
+                    items[0].start_mark.line, items[0].start_mark.column - 2
+                )
+            else:
+                end = len(match.group(1)) + 1
+                null = text.mark(key.start_mark.line, end)
+                value = ScalarNode("tag:yaml.org,2002:null", "", null, null, None)
+        pairs.append((key, value))
+    if not pairs:
+        return None
+    start = pairs[0][0].start_mark
+    return MappingNode(_MAP, pairs, start, text.mark(count - 1, 0), False)
+
+
+def _scalar(text: _Lines, line: int, column: int, value: str, style: str | None) -> ScalarNode:
+    tag = _STR if style else _RESOLVER.resolve(ScalarNode, value, (True, False))
+    width = len(value) + (2 if style else 0)
+    start, end = text.mark(line, column), text.mark(line, column + width)
+    return ScalarNode(tag, value, start, end, style)
+
+
+def _value(text: _Lines, line: int, column: int, value: str) -> Node | None:
+    first = value[0]
+    if first == "[":
+        return _flow(text, line, column, value)
+    if first == '"' and _DOUBLE.fullmatch(value):
+        return _scalar(text, line, column, value[1:-1], '"')
+    if first == "'" and _SINGLE.fullmatch(value):
+        return _scalar(text, line, column, value[1:-1], "'")
+    if _PLAIN.fullmatch(value) and not value.endswith(":"):
+        return _scalar(text, line, column, value, None)
+    return None
+
+
+def _flow(text: _Lines, line: int, column: int, value: str) -> Node | None:
+    if not value.endswith("]"):
+        return None
+    inner = value[1:-1]
+    items: list[Node] = []
+    if inner.strip():
+        offset = 1
+        for part in inner.split(","):
+            stripped = part.strip(" ")
+            start = column + offset + (len(part) - len(part.lstrip(" ")))
+            offset += len(part) + 1
+            if not stripped:
+                return None
+            if stripped[0] == '"' and _DOUBLE.fullmatch(stripped):
+                items.append(_scalar(text, line, start, stripped[1:-1], '"'))
+            elif stripped[0] == "'" and _SINGLE.fullmatch(stripped):
+                items.append(_scalar(text, line, start, stripped[1:-1], "'"))
+            elif _FLOW_PLAIN.fullmatch(stripped):
+                items.append(_scalar(text, line, start, stripped, None))
+            else:
+                return None
+    elif inner:
+        return None
+    start, end = text.mark(line, column), text.mark(line, column + len(value))
+    return SequenceNode(_SEQ, items, start, end, True)
+
+
+def _block_items(text: _Lines, index: int) -> tuple[list[Node] | None, int]:
+    items: list[Node] = []
+    lines = text.lines
+    indent = -1
+    while index < len(lines):
+        line = lines[index]
+        if not line or line.isspace():
+            index += 1
+            continue
+        match = _ITEM_LINE.fullmatch(line)
+        if match is None:
+            if line[0] == " ":
+                return None, index
+            break
+        if indent < 0:
+            indent = len(match.group(1))
+        if len(match.group(1)) != indent or not match.group(2):
+            return None, index
+        value = match.group(2)
+        if value[0] in "[{" or ": " in value:
+            return None, index
+        node = _value(text, index, match.start(2), value)
+        if node is None:
+            return None, index
+        items.append(node)
+        index += 1
+    return items, index

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
@@ -36,9 +37,11 @@ _ATX = re.compile(r"^[ \t]{0,3}(?:>[ \t]?)*[ \t]*(#{1,6})(?:[ \t]+(.*?))?(?:[ \t
 _SETEXT = re.compile(r"^[ \t]{0,3}(=+|-+)[ \t]*$")
 _LIST_ITEM = re.compile(r"^[ \t]*(?:>[ \t]?)*[ \t]*(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
 _THEMATIC = re.compile(r"^[ \t]{0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$")
-_WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]*)\]\]")
-_MD_LINK = re.compile(r"!?\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(")
-_REGION = re.compile(r"\\.|`+|%%|<!--|\$\$?", re.DOTALL)
+# Patterns start with a literal so the regex engine can skip ahead; a leading ``!`` or the
+# character before a tag or block id is checked by hand, which is several times faster.
+_WIKILINK = re.compile(r"\[\[([^\[\]\n]*)\]\]")
+_MD_LINK = re.compile(r"\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(")
+_REGION = re.compile(r"[\\`%<$]")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _FIELD_LINE = re.compile(
     r"^[ \t]*(?:>[ \t]?)*(?:[-+*][ \t]+(?:\[.\][ \t]+)?)?"
@@ -46,8 +49,8 @@ _FIELD_LINE = re.compile(
     re.MULTILINE,
 )
 _FIELD_INLINE = re.compile(r"[\[(]([\w][\w \-]*?)::[ \t]*([^\]\)\n]*)[\]\)]")
-_BLOCK_ID = re.compile(r"(?:^|[ \t])\^([A-Za-z0-9-]+)[ \t]*$")
-_TAG = re.compile(r"(?<![^\s(\[,;])#([^\s!-,./:-@\[-^`{-~][^\s!-,.:-@\[-^`{-~]*)")
+_BLOCK_ID = re.compile(r"\^([A-Za-z0-9-]+)[ \t]*$", re.MULTILINE)
+_TAG = re.compile(r"#([^\s!-,./:-@\[-^`{-~][^\s!-,.:-@\[-^`{-~]*)")
 _SCHEME = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]+:|//)")
 _SUPPRESS = re.compile(
     r"vaultkit-(disable-next-line|disable-line|disable|enable)\b([^%>\n]*?)(?:%%|-->)"
@@ -79,19 +82,22 @@ def scan_body(body: str, first_line: int = 1) -> Body:
     fields = _field_spans(layout.text, regions)
     links: list[tuple[int, Link]] = []
     taken: list[tuple[int, int]] = []
-    for match in _WIKILINK.finditer(layout.text):
+    text = layout.text
+    for match in _WIKILINK.finditer(text):
         start = match.start()
-        embed = bool(match.group(1))
-        if embed and _escaped(layout.text, start):
-            embed, start = False, start + 1
-        if regions.hides(start) or _escaped(layout.text, start + embed):
+        if start and text[start - 1] == "\\" and _escaped(text, start):
             continue
-        taken.append((match.start(), match.end()))
-        field = _field_at(fields, start)
+        embed = start > 0 and text[start - 1] == "!" and not _escaped(text, start - 1)
+        if embed:
+            start -= 1
+        if regions.hides(start):
+            continue
+        taken.append((start, match.end()))
+        field = _field_at(fields, start) if fields else None
         kind = LinkKind.FIELD if field else LinkKind.EMBED if embed else LinkKind.WIKILINK
-        link = wikilink(match.group(0)[start - match.start() :], kind, *position(start))
+        link = wikilink(text[start : match.end()], kind, *position(start))
         if field:
-            link = _with_key(link, field)
+            link = link._replace(key=field)
         links.append((start, link))
     links.extend(_markdown_links(layout.text, regions, taken, position))
     links.sort(key=lambda item: item[0])
@@ -101,15 +107,20 @@ def scan_body(body: str, first_line: int = 1) -> Body:
         for index, level, text in layout.headings
     )
     blocks = []
-    for index in layout.block_lines:
-        start = line_starts[index]
-        line = layout.text[start : line_starts[index + 1] - 1]
-        found = _BLOCK_ID.search(line)
-        if found and not regions.hides(start + found.start(1)):
-            blocks.append(Block(found.group(1).lower(), first_line + index, found.start(1)))
+    if "^" in layout.text:
+        block_lines = set(layout.block_lines)
+        for found in _BLOCK_ID.finditer(text):
+            before = found.start() - 1
+            if before >= 0 and text[before] not in " \t\n":
+                continue
+            line, column = position(found.start(1))
+            if line - first_line in block_lines and not regions.hides(found.start(1)):
+                blocks.append(Block(found.group(1).lower(), line, column - 1))
     tags = []
-    for found in _TAG.finditer(layout.text):
+    for found in _TAG.finditer(text):
         start = found.start()
+        if start and not (text[start - 1].isspace() or text[start - 1] in "([,;"):
+            continue
         if (
             not regions.hides(start)
             and not _inside(taken, start)
@@ -152,21 +163,6 @@ def _subpath(text: str) -> str:
     if text.startswith("^"):
         return text
     return "#".join(part.strip() for part in text.split("#") if part.strip())
-
-
-def _with_key(link: Link, key: str) -> Link:
-    return Link(
-        kind=link.kind,
-        text=link.text,
-        target=link.target,
-        subpath=link.subpath,
-        display=link.display,
-        line=link.line,
-        column=link.column,
-        end_line=link.end_line,
-        end_column=link.end_column,
-        key=key,
-    )
 
 
 def _escaped(text: str, index: int) -> bool:
@@ -322,32 +318,42 @@ class _Regions:
         self.comments: list[tuple[int, int]] = []
         position = 0
         find = text.find
+        search = _REGION.search
+        size = len(text)
         while True:
-            match = _REGION.search(text, position)
+            match = search(text, position)
             if match is None:
                 break
-            token = match.group(0)
             start = match.start()
-            end = match.end()
-            first = token[0]
+            first = text[start]
+            end = start + 1
             if first == "\\":
-                position = end
+                position = start + 2
                 continue
             if first == "`":
-                close = _closing_backticks(text, end, len(token), _para_end(para_ends, start))
+                while end < size and text[end] == "`":
+                    end += 1
+                close = _closing_backticks(text, end, end - start, _para_end(para_ends, start))
                 if close < 0:
                     position = end
                     continue
                 end = close
-            elif token == "%%":
-                close = find("%%", end)
-                end = len(text) if close < 0 else close + 2
+            elif first == "%":
+                if not text.startswith("%%", start):
+                    position = end
+                    continue
+                close = find("%%", start + 2)
+                end = size if close < 0 else close + 2
                 self.comments.append((start, end))
-            elif token == "<!--":
-                close = find("-->", end)
-                end = len(text) if close < 0 else close + 3
+            elif first == "<":
+                if not text.startswith("<!--", start):
+                    position = end
+                    continue
+                close = find("-->", start + 4)
+                end = size if close < 0 else close + 3
                 self.comments.append((start, end))
-            elif token == "$$":
+            elif text.startswith("$$", start):
+                end = start + 2
                 close = find("$$", end)
                 if close < 0:
                     position = end
@@ -419,20 +425,14 @@ def _markdown_links(
     found: list[tuple[int, Link]] = []
     if "](" not in text:
         return found
-    search = _MD_LINK.search
-    offset = 0
-    while True:
-        match = search(text, offset)
-        if match is None:
-            return found
-        offset = match.start() + 1
+    for match in _markdown_link_texts(text):
         start = match.start()
-        embed = text[start] == "!"
-        if not embed and start and text[start - 1] == "!" and not _escaped(text, start - 1):
+        if start and text[start - 1] == "\\" and _escaped(text, start):
             continue
-        if embed and _escaped(text, start):
-            embed, start = False, start + 1
-        if regions.hides(start) or _escaped(text, start + embed) or _inside(taken, start):
+        embed = start > 0 and text[start - 1] == "!" and not _escaped(text, start - 1)
+        if embed:
+            start -= 1
+        if regions.hides(start) or _inside(taken, start):
             continue
         if match.group(1).startswith("^"):
             continue  # a footnote reference ``[^1]`` followed by text in parentheses
@@ -465,6 +465,26 @@ def _markdown_links(
                 ),
             )
         )
+    return found
+
+
+def _markdown_link_texts(text: str) -> Iterator[re.Match[str]]:
+    """``[text](`` openings, overlapping (an image inside a link), on lines holding ``](``."""
+    search = _MD_LINK.search
+    marker = text.find("](")
+    while marker >= 0:
+        line_start = text.rfind("\n", 0, marker) + 1
+        line_end = text.find("\n", marker)
+        if line_end < 0:
+            line_end = len(text)
+        offset = line_start
+        while True:
+            match = search(text, offset, line_end)
+            if match is None:
+                break
+            yield match
+            offset = match.start() + 1
+        marker = text.find("](", line_end)
 
 
 def _destination(text: str, start: int) -> tuple[str, int] | None:

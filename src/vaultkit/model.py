@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 class VaultkitError(Exception):
@@ -47,17 +48,14 @@ class Status(enum.Enum):
     @property
     def has_target(self) -> bool:
         """The link points at an existing file (even if its heading or block is missing)."""
-        return self in _HAS_TARGET
+        return self._value_ in _HAS_TARGET
 
 
-_HAS_TARGET = frozenset(
-    {Status.RESOLVED, Status.AMBIGUOUS, Status.ALIAS, Status.BROKEN_HEADING, Status.BROKEN_BLOCK}
-)
+_HAS_TARGET = frozenset({"resolved", "ambiguous", "alias", "broken-heading", "broken-block"})
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
-    """One link as written in a note.
+class Link(NamedTuple):
+    """One link as written in a note (a NamedTuple: vaults hold hundreds of thousands).
 
     ``target`` is the link text with display text, ``#heading`` and ``#^block`` removed,
     trimmed and (for markdown links) percent-decoded. ``subpath`` is ``A#B`` for headings,
@@ -79,8 +77,7 @@ class Link:
     unquoted: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Heading:
+class Heading(NamedTuple):
     """A heading of a note; ``key`` is its text after Obsidian's stripping."""
 
     level: int
@@ -89,8 +86,7 @@ class Heading:
     line: int
 
 
-@dataclass(frozen=True, slots=True)
-class Block:
+class Block(NamedTuple):
     """A block id ``^id`` (lower case) defined in a note."""
 
     id: str
@@ -154,8 +150,7 @@ class Note:
         return self.path.rsplit("/", 1)[0] if "/" in self.path else ""
 
 
-@dataclass(frozen=True, slots=True)
-class Edge:
+class Edge(NamedTuple):
     """A link together with the resolver's answer for it."""
 
     source: str

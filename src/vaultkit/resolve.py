@@ -23,7 +23,6 @@ _EXTENSIONS = """png jpg jpeg gif bmp svg webp avif ico tif tiff heic mp3 webm w
 flac mp4 ogv mov mkv avi pdf canvas base excalidraw txt csv tsv json yaml yml xml html htm css js
 py zip gz tar 7z doc docx xls xlsx ppt pptx odt ods odp epub rtf tex bib ipynb drawio"""
 ATTACHMENT_EXTENSIONS = frozenset(_EXTENSIONS.split())
-_ALIAS_KINDS = frozenset({LinkKind.WIKILINK, LinkKind.EMBED, LinkKind.PROPERTY, LinkKind.FIELD})
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,25 +79,38 @@ class Resolver:
         self.alias_links = config.alias_links
         self.parent_keys = frozenset(fold(key) for key in config.parent_keys)
         self._memo: dict[tuple[str, str, bool], Answer] = {}
+        self._anywhere: dict[tuple[str, bool], Answer] = {}
 
     def edge(self, source: str, link: Link) -> Edge:
-        is_parent = link.key is not None and fold(link.key) in self.parent_keys
-        answer = self.target(source, link.target, link.kind in _ALIAS_KINDS)
-        if answer.status is Status.EMPTY and link.subpath:
-            answer = Answer(Status.RESOLVED, source)
+        key = link.key
+        is_parent = key is not None and fold(key) in self.parent_keys
+        answer = self.target(source, link.target, link.kind is not LinkKind.MARKDOWN)
         status = answer.status
-        note = self.notes.get(answer.path) if answer.path is not None else None
-        if status.has_target and link.subpath and note is not None:
-            status = self._check_subpath(note, link.subpath, status)
-        return Edge(source, link, status, answer.path, answer.reason, is_parent)
+        path = answer.path
+        subpath = link.subpath
+        if subpath:
+            if status is Status.EMPTY:
+                status, path = Status.RESOLVED, source
+            note = self.notes.get(path) if path is not None else None
+            if note is not None and status.has_target:
+                status = self._check_subpath(note, subpath, status)
+        return Edge(source, link, status, path, answer.reason, is_parent)
 
     def target(self, source: str, target: str, alias: bool) -> Answer:
+        # Most answers do not depend on the linking note's folder: only relative paths and
+        # names with several candidates do. Those are memoised per folder, the rest once.
+        answer = self._anywhere.get((target, alias))
+        if answer is not None:
+            return answer
         folder = source.rsplit("/", 1)[0] if "/" in source else ""
         key = (target, folder, alias)
         answer = self._memo.get(key)
         if answer is None:
             answer = resolve_target(self.index, folder, target, alias, self.alias_links)
-            self._memo[key] = answer
+            if len(answer.candidates) > 1 or target.startswith(("./", "../")):
+                self._memo[key] = answer
+            else:
+                self._anywhere[(target, alias)] = answer
         return answer
 
     def _check_subpath(self, note: Note, subpath: str, status: Status) -> Status:
