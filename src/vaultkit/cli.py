@@ -15,7 +15,9 @@ from pathlib import Path
 
 from vaultkit import __version__
 from vaultkit.config import Config, find_vault, load_config
-from vaultkit.model import Severity, VaultkitError
+from vaultkit.explain import explain, explain_json, explain_text, find_note, parse_link
+from vaultkit.fix import fix_diff, fix_report, plan_fixes, write_fixes
+from vaultkit.model import Diagnostic, Severity, VaultkitError
 from vaultkit.report import LINK_REPORTERS, REPORTERS, Context
 from vaultkit.resolve import Vault
 from vaultkit.rules import RULES, find_rule
@@ -81,6 +83,12 @@ def _parser() -> argparse.ArgumentParser:
     lint_parser.add_argument(
         "--fail-on", choices=("info", "warning", "error"), help="lowest severity that fails"
     )
+    lint_parser.add_argument(
+        "--fix", action="store_true", help="rewrite what can be fixed safely, then lint again"
+    )
+    lint_parser.add_argument(
+        "--diff", action="store_true", help="print what --fix would change as a diff; write nothing"
+    )
     lint_parser.set_defaults(command=lint_command)
 
     links_parser = commands.add_parser(
@@ -98,6 +106,36 @@ def _parser() -> argparse.ArgumentParser:
     rule_parser.add_argument("rule", nargs="?", metavar="CODE|NAME")
     rule_parser.add_argument("--all", action="store_true", help="list every rule")
     rule_parser.set_defaults(command=rule_command)
+
+    explain_parser = commands.add_parser(
+        "explain",
+        parents=[common],
+        help="show how one link resolves, step by step",
+        description=_doc(explain_command),
+    )
+    explain_parser.add_argument(
+        "link", metavar="LINK", help='the link as written: "[[T#h]]", "![[T]]" or "[t](T.md)"'
+    )
+    explain_parser.add_argument(
+        "--from",
+        dest="source",
+        metavar="NOTE",
+        help="the note that holds the link: a path or a note name (default: the vault root)",
+    )
+    explain_parser.add_argument("--format", choices=("text", "json"), default="text")
+    explain_parser.set_defaults(command=explain_command)
+
+    watch_parser = commands.add_parser(
+        "watch",
+        parents=[common],
+        help="lint, then re-lint on every change and print what changed",
+        description=_doc(watch_command),
+    )
+    watch_parser.add_argument("--format", choices=("text", "json"), default="text")
+    watch_parser.add_argument(
+        "--graph", type=Path, metavar="FILE", help="keep the graph page at FILE up to date"
+    )
+    watch_parser.set_defaults(command=watch_command)
     return parser
 
 
@@ -162,12 +200,33 @@ def lint_command(args: argparse.Namespace) -> int:
     paths = _vault_paths(root, args.paths) if args.paths else None
     diagnostics = lint(vault, args.select, args.ignore or (), paths)
     context = Context(root, Path.cwd(), len(vault.notes), color=_color(args))
+    not_fixed = 0
+    if args.fix or args.diff:
+        not_fixed = _fix(args, vault, diagnostics, context)
+        if args.diff:
+            return not_fixed
+        vault = load_vault(root, config)  # lint again: the report shows what remains
+        diagnostics = lint(vault, args.select, args.ignore or (), paths)
     text = REPORTERS[args.format](diagnostics, context)
     if args.quiet and args.format == "text":
         text = "".join(text.splitlines(keepends=True)[:-1])
     _emit(args, text)
     failing = any(item.severity >= config.fail_on for item in diagnostics)
-    return 1 if failing and not args.exit_zero else 0
+    return 1 if (failing and not args.exit_zero) or not_fixed else 0
+
+
+def _fix(args: argparse.Namespace, vault: Vault, found: list[Diagnostic], context: Context) -> int:
+    """Apply the fixes (or print them as a diff); 1 when a note was refused or would change."""
+    plan = plan_fixes(vault, found)
+    if args.diff:
+        _emit(args, fix_diff(plan, context))
+        if not args.quiet:
+            sys.stderr.write(fix_report(plan, (), context, dry_run=True))
+        return 1 if plan.files or plan.refused else 0
+    refused = write_fixes(plan)
+    if not args.quiet or plan.refused or refused:
+        sys.stderr.write(fix_report(plan, refused, context, dry_run=False))
+    return 1 if plan.refused or refused else 0
 
 
 def links_command(args: argparse.Namespace) -> int:
@@ -192,3 +251,37 @@ def rule_command(args: argparse.Namespace) -> int:
     print(f"{found.code} {found.name} ({found.severity.label}, {state})\n")
     print(found.doc)
     return 0
+
+
+def explain_command(args: argparse.Namespace) -> int:
+    """Show how one link resolves: each step, the candidates, and why the winner won."""
+    link = parse_link(args.link)
+    near = [Path(args.source)] if args.source and Path(args.source).exists() else []
+    vault = _vault(args, near)
+    source = find_note(vault, args.source, Path.cwd()) if args.source else None
+    item = explain(vault, link, source)
+    _emit(args, explain_json(item) if args.format == "json" else explain_text(item))
+    return 0 if item.resolves else 1
+
+
+def watch_command(args: argparse.Namespace) -> int:
+    """Lint the vault, then re-lint it on every change and print what changed (Ctrl-C stops)."""
+    from vaultkit.watch import watch  # watchdog is loaded only by the command that needs it
+
+    try:
+        root, config = _settings(args)
+        options = {
+            "fmt": args.format,
+            "graph": args.graph,
+            "select": args.select,
+            "ignore": args.ignore or (),
+            "color": _color(args),
+            "quiet": args.quiet,
+            "output": args.output,
+        }
+        if args.output is None:
+            return watch(root, config, sys.stdout, **options)
+        with args.output.open("w", encoding="utf-8") as out:
+            return watch(root, config, out, **options)
+    except KeyboardInterrupt:
+        return 0

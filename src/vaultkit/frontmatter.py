@@ -408,7 +408,7 @@ class _Lines:
             self.starts.append(self.starts[-1] + len(line) + 1)
 
     def mark(self, line: int, column: int) -> Mark:
-        return Mark("<frontmatter>", self.starts[line] + column, line, column, None, None)
+        return Mark("<frontmatter>", self.starts[line] + column, line, column, None, None)  # type: ignore[arg-type]
 
 
 def compose_simple(source: str) -> Node | None:
@@ -456,7 +456,7 @@ def compose_simple(source: str) -> Node | None:
 
 
 def _scalar(text: _Lines, line: int, column: int, value: str, style: str | None) -> ScalarNode:
-    tag = _STR if style else _RESOLVER.resolve(ScalarNode, value, (True, False))
+    tag = _STR if style else _RESOLVER.resolve(ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
     width = len(value) + (2 if style else 0)
     start, end = text.mark(line, column), text.mark(line, column + width)
     return ScalarNode(tag, value, start, end, style)
@@ -498,8 +498,8 @@ def _flow(text: _Lines, line: int, column: int, value: str) -> Node | None:
                 return None
     elif inner:
         return None
-    start, end = text.mark(line, column), text.mark(line, column + len(value))
-    return SequenceNode(_SEQ, items, start, end, True)
+    opening, closing = text.mark(line, column), text.mark(line, column + len(value))
+    return SequenceNode(_SEQ, items, opening, closing, True)
 
 
 def _block_items(text: _Lines, index: int) -> tuple[list[Node] | None, int]:

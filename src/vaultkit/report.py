@@ -7,8 +7,11 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
-from vaultkit.model import Diagnostic, Edge, Severity
+from vaultkit import __version__
+from vaultkit.model import Diagnostic, Edge, Fix, Severity
+from vaultkit.rules import RULES, Rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,11 +93,141 @@ def json_report(diagnostics: Sequence[Diagnostic], context: Context) -> str:
     return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
 
 
+SARIF_SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+SARIF_BASE = "VAULTROOT"
+INFORMATION_URI = "https://pypi.org/project/vaultkit/"
+_SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def sarif_uri(path: str) -> str:
+    """A vault-relative path as a relative URI: spaces, ``#``, ``%`` and non-ASCII encoded."""
+    return quote(path, safe="/")
+
+
+def sarif_report(diagnostics: Sequence[Diagnostic], context: Context) -> str:
+    """SARIF 2.1.0: one run, every rule of the catalogue, results with vault-relative URIs.
+
+    URIs are relative to the base id ``VAULTROOT``, which ``originalUriBaseIds`` maps to the
+    vault folder. Columns count Unicode code points (``columnKind``), as everywhere in
+    vaultkit. A finding with a fix carries it as a SARIF ``fix``.
+    """
+    rule_index = {rule.code: index for index, rule in enumerate(RULES)}
+    run = {
+        "tool": {
+            "driver": {
+                "name": "vaultkit",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": INFORMATION_URI,
+                "rules": [_sarif_rule(rule) for rule in RULES],
+            }
+        },
+        "originalUriBaseIds": {SARIF_BASE: {"uri": context.root.as_uri().rstrip("/") + "/"}},
+        "columnKind": "unicodeCodePoints",
+        "results": [_sarif_result(item, rule_index) for item in sorted(diagnostics)],
+    }
+    log = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+    return json.dumps(log, ensure_ascii=False, indent=2) + "\n"
+
+
+def _sarif_rule(rule: Rule) -> dict[str, object]:
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": rule.doc},
+        "help": {"text": rule.doc, "markdown": rule.doc},
+        "defaultConfiguration": {"level": _SARIF_LEVELS[rule.severity], "enabled": rule.default},
+    }
+
+
+def _sarif_result(item: Diagnostic, rule_index: dict[str, int]) -> dict[str, object]:
+    location = {"uri": sarif_uri(item.path), "uriBaseId": SARIF_BASE}
+    result: dict[str, object] = {
+        "ruleId": item.code,
+        "level": _SARIF_LEVELS[item.severity],
+        "message": {"text": item.message},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": location,
+                    "region": {"startLine": item.line, "startColumn": item.column},
+                }
+            }
+        ],
+    }
+    if item.code in rule_index:
+        result["ruleIndex"] = rule_index[item.code]
+    if item.fix is not None:
+        result["fixes"] = [_sarif_fix(item.fix, location)]
+    return result
+
+
+def _sarif_fix(fix: Fix, location: dict[str, str]) -> dict[str, object]:
+    region = {
+        "startLine": fix.line,
+        "startColumn": fix.column,
+        "endLine": fix.end_line,
+        "endColumn": fix.end_column,
+    }
+    return {
+        "description": {"text": f"replace with {fix.replacement}"},
+        "artifactChanges": [
+            {
+                "artifactLocation": location,
+                "replacements": [
+                    {"deletedRegion": region, "insertedContent": {"text": fix.replacement}}
+                ],
+            }
+        ],
+    }
+
+
+_GITHUB_COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def github_data(text: str) -> str:
+    """A workflow command's message, escaped as GitHub requires."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def github_property(text: str) -> str:
+    """A workflow command's property value: also ``:`` and ``,`` escaped."""
+    return github_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_report(diagnostics: Sequence[Diagnostic], context: Context) -> str:
+    """GitHub Actions workflow commands, one a finding: ``::error file=…,line=…::message``.
+
+    Info findings are notices. The message repeats the text format's line, so the job log
+    reads the same as a local run; paths are relative to the current folder.
+    """
+    lines = []
+    for item in sorted(diagnostics):
+        path = display_path(context, item.path)
+        properties = ",".join(
+            f"{key}={github_property(value)}"
+            for key, value in (
+                ("file", path),
+                ("line", str(item.line)),
+                ("col", str(item.column)),
+                ("title", f"{item.code} {item.name}"),
+            )
+        )
+        message = f"{path}:{item.line}:{item.column}: {item.code} [{item.name}] {item.message}"
+        lines.append(f"::{_GITHUB_COMMANDS[item.severity]} {properties}::{github_data(message)}")
+    return "".join(line + "\n" for line in lines)
+
+
 Reporter = Callable[[Sequence[Diagnostic], Context], str]
 
 REPORTERS: dict[str, Reporter] = {
     "text": text_report,
     "json": json_report,
+    "sarif": sarif_report,
+    "github": github_report,
 }
 
 

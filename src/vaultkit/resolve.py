@@ -168,9 +168,12 @@ def resolve_target(
     if not candidates:
         candidates = index.names.get(fold(last + ".md"), ())
         with_md = bool(candidates)
-    steps.append(
-        f"2. files named {last!r}" + (" + '.md'" if with_md else "") + f": {len(candidates)}"
-    )
+    if candidates:
+        named = last + ".md" if with_md else last
+        count = f"{len(candidates)} file" + ("s" if len(candidates) > 1 else "")
+        steps.append(f"2. candidates: {count} named {named!r}")
+    else:
+        steps.append(f"2. candidates: no file is named {last!r} or {last + '.md'!r}")
     if not candidates:
         return _no_candidate(index, target, alias, alias_links, steps)
     if "/" not in target and len(candidates) == 1:
@@ -203,7 +206,10 @@ def resolve_target(
     winner = group[0]
     where = "under the linking note's folder" if near and prefix else "in the vault"
     if len(group) > 1:
-        reason = f"{len(group)} files match {target!r} {where}; {winner!r} won as the shortest path"
+        how = "the shortest path"
+        if len(group[1]) == len(winner):
+            how = "the alphabetically first of the shortest paths"
+        reason = f"{len(group)} files match {target!r} {where}; {winner!r} won as {how}"
         steps.append(f"7. {reason}")
         steps.append("8. the choice fell to a tie-break: ambiguous")
         return _found(index, winner, Status.AMBIGUOUS, reason, tuple(matching), steps)

@@ -6,6 +6,7 @@ documentation (``vaultkit rule VK101``): a summary line, then *Why*, *Example* a
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -203,9 +204,10 @@ def ambiguous_link(vault: Vault) -> Iterator[Diagnostic]:
     """
     for edge in vault.edges:
         if edge.status is Status.AMBIGUOUS and edge.resolved is not None:
-            yield _edge_diagnostic(
-                "VK104", edge, edge.reason, _relink(edge, _path_form(edge.resolved))
-            )
+            path = _path_form(edge.resolved)
+            # A winner at the vault root is already written in its path form: nothing to fix.
+            fix = _relink(edge, path) if fold(path) != fold(edge.link.target) else None
+            yield _edge_diagnostic("VK104", edge, edge.reason, fix)
 
 
 def alias_link(vault: Vault) -> Iterator[Diagnostic]:
@@ -614,7 +616,8 @@ def _relink(edge: Edge, target: str, display: str | None = None) -> Fix | None:
     text = ("!" if link.text.startswith("!") else "") + f"[[{target}{subpath}"
     text += f"{pipe}{shown}]]" if shown else "]]"
     if link.unquoted:
-        text = '"' + text.replace('"', '\\"') + '"'
+        # YAML double-quoted text: JSON escapes are valid there, backslashes included.
+        text = json.dumps(text, ensure_ascii=False)
     return Fix(text, link.line, link.column, link.end_line, link.end_column)
 
 

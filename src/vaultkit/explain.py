@@ -1,0 +1,286 @@
+"""``vaultkit explain``: how one link resolves, step by step, with the candidates and the winner.
+
+The link text is read by the note scanner itself (``scan_body``), so ``[[T#h|x]]``, ``![[T]]``,
+``[t](T.md#h)`` and ``up:: [[T]]`` mean exactly what they mean in a note; a bare ``T#h`` is read
+as ``[[T#h]]``. The answer is the resolver's own (``resolve_target`` for the steps, the
+``Resolver`` for the final status), so ``explain`` cannot disagree with ``lint``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from vaultkit.markdown import scan_body
+from vaultkit.model import Edge, Heading, Link, LinkKind, Status, VaultkitError
+from vaultkit.resolve import Answer, Resolver, Vault, attachment_extension, resolve_target
+from vaultkit.text import fold, heading_key
+
+_OPENS = frozenset({Status.RESOLVED, Status.AMBIGUOUS, Status.ALIAS})
+_RULES = {
+    Status.BROKEN_HEADING: "VK102 broken-heading",
+    Status.BROKEN_BLOCK: "VK103 broken-block",
+    Status.AMBIGUOUS: "VK104 ambiguous-link",
+    Status.OUTSIDE_VAULT: "VK107 link-outside-vault",
+    Status.EMPTY: "VK108 empty-link",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One file the link could point to, in the order step 7 ranks them."""
+
+    path: str
+    near: bool
+    winner: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SubpathCheck:
+    """Whether the ``#heading`` or ``#^block`` part was found in the target note."""
+
+    kind: str
+    found: bool | None
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Everything ``vaultkit explain`` shows about one link."""
+
+    link: Link
+    source: str | None
+    answer: Answer
+    edge: Edge
+    steps: tuple[str, ...]
+    candidates: tuple[Candidate, ...]
+    subpath: SubpathCheck | None
+    rule: str | None
+
+    @property
+    def resolves(self) -> bool:
+        """Obsidian opens a file for this link (the exit code of ``explain``)."""
+        return self.edge.status in _OPENS
+
+
+def parse_link(text: str) -> Link:
+    """The one link written in ``text``, read as a note's body would be.
+
+    A text without brackets or parentheses is a wikilink target: ``AI-Model#Types`` is read as
+    ``[[AI-Model#Types]]``.
+    """
+    raw = text.strip()
+    if raw and not any(char in raw for char in "[]()"):
+        raw = f"[[{raw}]]"
+    links = scan_body(raw).links
+    if len(links) == 1:
+        return links[0]
+    if links:
+        raise VaultkitError(f"{text!r} holds {len(links)} links: explain one at a time")
+    if "](" in raw:
+        raise VaultkitError(f"{text!r} is an external link (it has a URL scheme): never checked")
+    raise VaultkitError(f"{text!r} is not a link: write it as [[Target#heading]] or [t](path.md)")
+
+
+def find_note(vault: Vault, name: str, cwd: Path) -> str:
+    """The vault-relative path of a note given as a file path, a vault path or a note name."""
+    on_disk = (cwd / name).resolve()
+    if on_disk.is_file() and on_disk.is_relative_to(vault.root):
+        inside = on_disk.relative_to(vault.root).as_posix()
+        if inside in vault.notes:
+            return inside
+    for attempt in (name.strip("/"), name.strip("/") + ".md"):
+        found = vault.index.paths.get(fold(attempt))
+        if found is not None and found in vault.notes:
+            return found
+    answer = resolve_target(vault.index, "", name.strip(), alias=False)
+    if answer.status is Status.AMBIGUOUS:
+        choices = ", ".join(repr(path) for path in sorted(answer.candidates))
+        raise VaultkitError(f"{name!r} names several notes ({choices}): give the path")
+    if answer.path is not None and answer.path in vault.notes:
+        return answer.path
+    raise VaultkitError(f"no note {name!r} in the vault {vault.root}")
+
+
+def explain(vault: Vault, link: Link, source: str | None) -> Explanation:
+    """Resolve ``link`` as if written in the note ``source`` (None: a note at the vault root)."""
+    if source is None and not link.target and link.subpath:
+        raise VaultkitError(f"{link.text!r} points into the note that holds it: give --from NOTE")
+    origin = source or ""
+    folder = origin.rsplit("/", 1)[0] if "/" in origin else ""
+    config = vault.config
+    answer = resolve_target(
+        vault.index, folder, link.target, link.kind is not LinkKind.MARKDOWN, config.alias_links
+    )
+    edge = Resolver(vault.index, vault.notes, config).edge(origin, link)
+    steps = answer.steps
+    if not link.target and link.subpath:
+        steps = ("1. no note named, only a heading or block: the note that holds the link",)
+    prefix = folder + "/" if folder else ""
+    ranked = sorted(
+        answer.candidates,
+        key=lambda path: (not (prefix and path.startswith(prefix)), len(path), path),
+    )
+    candidates = tuple(
+        Candidate(path, bool(prefix) and path.startswith(prefix), path == edge.resolved)
+        for path in ranked
+    )
+    return Explanation(
+        link=link,
+        source=source,
+        answer=answer,
+        edge=edge,
+        steps=steps,
+        candidates=candidates,
+        subpath=_check_subpath(vault, edge),
+        rule=_rule(vault, edge),
+    )
+
+
+def _rule(vault: Vault, edge: Edge) -> str | None:
+    status = edge.status
+    if status is Status.BROKEN:
+        if edge.is_parent:
+            return "VK301 broken-up-link"
+        if attachment_extension(edge.link.target) is not None:
+            return "VK106 missing-attachment"
+        return "VK101 broken-link"
+    if status is Status.ALIAS:
+        return "VK105 alias-link" if vault.config.alias_links == "warn" else None
+    return _RULES.get(status)
+
+
+def _check_subpath(vault: Vault, edge: Edge) -> SubpathCheck | None:
+    subpath = edge.link.subpath
+    if not subpath or edge.resolved is None:
+        return None
+    note = vault.notes.get(edge.resolved)
+    if note is None:
+        return SubpathCheck("none", None, f"not checked: {edge.resolved!r} is not a note")
+    if not note.readable:
+        return SubpathCheck("none", None, f"not checked: {edge.resolved!r} could not be read")
+    if subpath.startswith("^"):
+        wanted = subpath[1:].lower()
+        block = next((block for block in note.blocks if block.id == wanted), None)
+        if block is not None:
+            return SubpathCheck("block", True, f"^{wanted} found at line {block.line}")
+        known = ", ".join(f"^{block.id}" for block in note.blocks[:12]) or "none"
+        return SubpathCheck("block", False, f"^{wanted} not found (the note's blocks: {known})")
+    parts = [part for part in subpath.split("#") if part.strip()]
+    keys = [heading_key(part) for part in parts]
+    shown = " > ".join(repr(key) for key in keys)
+    chain = _heading_chain(note.headings, keys)
+    if chain:
+        found = " > ".join(f"{'#' * h.level} {h.text} (line {h.line})" for h in chain)
+        return SubpathCheck("heading", True, f"compared as {shown}: found {found}")
+    detail = f"compared as {shown}: not found"
+    close = difflib.get_close_matches(keys[-1], [h.key for h in note.headings], n=3)
+    if close:
+        texts = [next(h.text for h in note.headings if h.key == key) for key in close]
+        detail += "; close headings: " + ", ".join(repr(text) for text in texts)
+    elif note.headings:
+        names = ", ".join(repr(h.text) for h in note.headings[:8])
+        more = ", ..." if len(note.headings) > 8 else ""
+        detail += f"; the note's headings: {names}{more}"
+    else:
+        detail += "; the note has no headings"
+    return SubpathCheck("heading", False, detail)
+
+
+def _heading_chain(headings: tuple[Heading, ...], keys: list[str]) -> list[Heading]:
+    """The headings that match ``A#B#…`` (each inside the section of the one before)."""
+
+    def search(start: int, end: int, depth: int) -> list[Heading]:
+        for position in range(start, end):
+            heading = headings[position]
+            if heading.key != keys[depth]:
+                continue
+            if depth == len(keys) - 1:
+                return [heading]
+            stop = position + 1
+            while stop < end and headings[stop].level > heading.level:
+                stop += 1
+            rest = search(position + 1, stop, depth + 1)
+            if rest:
+                return [heading, *rest]
+        return []
+
+    return search(0, len(headings), 0) if keys else []
+
+
+# --- output ---------------------------------------------------------------------------------
+
+
+def explain_text(item: Explanation) -> str:
+    """The explanation for a person to read."""
+    link, edge = item.link, item.edge
+    where = f"from {item.source}" if item.source else "from a note at the vault root"
+    folder = item.source.rsplit("/", 1)[0] if item.source and "/" in item.source else ""
+    lines = [
+        f"{link.text}  ({link.kind.value}{', parent field' if edge.is_parent else ''}, {where})"
+    ]
+    lines.append(f"  target   {link.target!r}" if link.target else "  target   (none)")
+    if link.subpath:
+        kind = "block" if link.subpath.startswith("^") else "heading"
+        lines.append(f"  {kind:<8} {link.subpath!r}")
+    if link.display:
+        lines.append(f"  display  {link.display!r}")
+    lines.append("")
+    lines.append("Steps (links.md, Obsidian's order):")
+    lines.extend(f"  {step}" for step in item.steps)
+    if item.candidates:
+        lines.append("")
+        heading = "Notes with this alias" if edge.status is Status.ALIAS else "Candidates"
+        if len(item.candidates) > 1:
+            heading += " (ranked: under the note's folder first, then shortest, then a-z)"
+        lines.append(f"{heading}:")
+        for candidate in item.candidates:
+            marks = ["winner"] if candidate.winner else []
+            if candidate.near:
+                marks.append(f"under {folder}/")
+            shown = f"  ({', '.join(marks)})" if marks else ""
+            lines.append(f"  {'->' if candidate.winner else '  '} {candidate.path}{shown}")
+    reason = item.answer.reason
+    if reason and not any(reason in step for step in item.steps):
+        lines.append("")
+        lines.append(f"Why: {reason}")
+    if item.subpath is not None:
+        lines.append("")
+        label = {"heading": "Heading", "block": "Block"}.get(item.subpath.kind, "Subpath")
+        lines.append(f"{label}: {item.subpath.detail}")
+    lines.append("")
+    arrow = f" -> {edge.resolved}" if edge.resolved else ""
+    lines.append(f"Result: {edge.status.value}{arrow}")
+    if item.rule:
+        lines.append(f"lint reports: {item.rule}")
+    return "\n".join(lines) + "\n"
+
+
+def explain_json(item: Explanation) -> str:
+    """The explanation as one JSON object, for scripts."""
+    link, edge = item.link, item.edge
+    record = {
+        "text": link.text,
+        "kind": link.kind.value,
+        "from": item.source,
+        "target": link.target,
+        "subpath": link.subpath,
+        "steps": list(item.steps),
+        "candidates": [
+            {"path": c.path, "winner": c.winner, "near": c.near} for c in item.candidates
+        ],
+        "reason": item.answer.reason or None,
+        "subpath_check": None
+        if item.subpath is None
+        else {
+            "kind": item.subpath.kind,
+            "found": item.subpath.found,
+            "detail": item.subpath.detail,
+        },
+        "status": edge.status.value,
+        "resolved": edge.resolved,
+        "rule": item.rule,
+    }
+    return json.dumps(record, ensure_ascii=False, indent=2) + "\n"

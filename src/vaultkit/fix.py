@@ -1,0 +1,447 @@
+"""``lint --fix``: applying the fixes rules attach to findings, or showing them as a diff.
+
+Only four fixes exist, the ones that cannot change what a note means (rules.md): an alias link
+becomes ``[[Target|Alias]]`` (VK105), an ambiguous link the path form Obsidian writes (VK104),
+an unquoted property link is quoted (VK214), and a single-string ``aliases`` becomes a
+one-item list (VK211). Any other fix a finding may carry is never applied.
+
+Planning reads each note's bytes once and first checks that they still parse to the note that
+was linted; then every fix is checked before it is accepted: its range must hold the text the
+finding is about, it must not overlap a fix already taken (link fixes win, since the quoted
+``"[[Target|Alias]]"`` also fixes VK214), and the note with the fix applied must mean the same
+(the same aliases, tags, headings, blocks, problems, and every link resolving to the same
+file) while the finding is gone and no other appears. A fix that fails a check is skipped,
+with its reason. A link fixed inside a table row gets ``\\|`` for its pipe, as Obsidian
+writes it there.
+
+Writing replaces each file atomically (a temporary file in the real file's folder, then
+``os.replace``), through a symlink to the file it points to, with the file's mode, its BOM and
+its line endings (CRLF, CR-only or mixed: only the replaced characters change). Just before
+the replace, the bytes on disk are compared with the bytes that were planned from; a file
+that changed in between is refused and left as it is.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import re
+import stat
+import tempfile
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from vaultkit.model import Diagnostic, Link, Note, Problem, Status
+from vaultkit.parse import parse_note
+from vaultkit.read import decode
+from vaultkit.report import Context, display_path
+from vaultkit.resolve import Resolver, Vault
+
+FIXABLE = ("VK104", "VK105", "VK211", "VK214")
+"""The codes whose fixes ``--fix`` applies, in the order they win an overlap."""
+
+_BOM = b"\xef\xbb\xbf"
+_LINE_END = re.compile(r"\r\n|\r|\n")
+_TABLE_DELIMITER = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
+_LINK_CODES = frozenset({"VK104", "VK105"})
+_CHANGED = "the note changed since it was read: lint again"
+_FACTS = (
+    "the note's aliases",
+    "the note's tags",
+    "a heading's text, and links to that heading",
+    "the note's block ids",
+    "the note's vaultkit-ignore",
+    "the note's other problems",
+    "where a link points",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One fix that is (or would be) made: the finding, and the text before and after."""
+
+    diagnostic: Diagnostic
+    before: str
+    after: str
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """A fix that was not made, and why."""
+
+    diagnostic: Diagnostic
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileFix:
+    """The new content of one note: its original bytes and the bytes to write."""
+
+    path: str
+    real: Path
+    original: bytes
+    fixed: bytes
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A note left untouched as a whole."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Every change ``--fix`` would make, and what it would not do."""
+
+    files: tuple[FileFix, ...]
+    skipped: tuple[Skip, ...]
+    refused: tuple[Refusal, ...]
+
+    @property
+    def change_count(self) -> int:
+        return sum(len(item.changes) for item in self.files)
+
+
+def plan_fixes(vault: Vault, diagnostics: Sequence[Diagnostic]) -> Plan:
+    """What ``--fix`` would change for these findings; reads the notes, writes nothing."""
+    by_path: dict[str, list[Diagnostic]] = {}
+    for item in diagnostics:
+        if item.fix is not None and item.code in FIXABLE:
+            by_path.setdefault(item.path, []).append(item)
+    files: list[FileFix] = []
+    skipped: list[Skip] = []
+    refused: list[Refusal] = []
+    for path in sorted(by_path):
+        outcome = _plan_file(vault, path, by_path[path])
+        if isinstance(outcome, Refusal):
+            refused.append(outcome)
+            continue
+        planned, skips = outcome
+        skipped.extend(skips)
+        if planned is not None:
+            files.append(planned)
+    return Plan(tuple(files), tuple(skipped), tuple(refused))
+
+
+def write_fixes(plan: Plan) -> tuple[Refusal, ...]:
+    """Write every planned file atomically; returns the files refused because they changed."""
+    refused: list[Refusal] = []
+    for item in plan.files:
+        reason = _replace_atomically(item)
+        if reason is not None:
+            refused.append(Refusal(item.path, reason))
+    return tuple(refused)
+
+
+def fix_diff(plan: Plan, context: Context) -> str:
+    """A unified diff of every planned change, paths relative to the current folder.
+
+    Lines are shown with ``\\n`` endings whatever the file uses; the file itself keeps its own.
+    """
+    out: list[str] = []
+    for item in plan.files:
+        shown = display_path(context, item.path)
+        before = _lines(item.original)
+        after = _lines(item.fixed)
+        for line in difflib.unified_diff(before, after, f"a/{shown}", f"b/{shown}"):
+            if line.endswith("\n"):
+                out.append(line)
+            else:
+                out.append(line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def fix_report(plan: Plan, refused: Sequence[Refusal], context: Context, dry_run: bool) -> str:
+    """A line per change, skip and refusal, and a summary line."""
+    lines = []
+    verb = "would fix" if dry_run else "fixed"
+    for item in plan.files:
+        for change in item.changes:
+            found = change.diagnostic
+            where = f"{display_path(context, found.path)}:{found.line}:{found.column}:"
+            lines.append(
+                f"{where} {verb} {found.code} [{found.name}] {change.before} -> {change.after}"
+            )
+    for skip in plan.skipped:
+        found = skip.diagnostic
+        where = f"{display_path(context, found.path)}:{found.line}:{found.column}:"
+        lines.append(f"{where} not fixed {found.code} [{found.name}]: {skip.reason}")
+    for refusal in (*plan.refused, *refused):
+        lines.append(f"{display_path(context, refusal.path)}: not fixed: {refusal.reason}")
+    written = {refusal.path for refusal in refused}
+    count = sum(len(item.changes) for item in plan.files if item.path not in written)
+    notes = sum(1 for item in plan.files if item.path not in written)
+    summary = f"{verb} {count:,} problem{'s' if count != 1 else ''}"
+    summary += f" in {notes:,} note{'s' if notes != 1 else ''}"
+    left = len(plan.skipped) + len(plan.refused) + len(refused)
+    if left:
+        summary += f"; {left:,} not fixed"
+    lines.append(summary)
+    return "\n".join(lines) + "\n"
+
+
+# --- planning one note ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    diagnostic: Diagnostic
+    start: int
+    end: int
+    replacement: str
+
+
+def _plan_file(
+    vault: Vault, path: str, found: list[Diagnostic]
+) -> Refusal | tuple[FileFix | None, list[Skip]]:
+    note = vault.notes.get(path)
+    if note is None or not note.readable:
+        return Refusal(path, "the note could not be read")
+    root = vault.root
+    real = Path(os.path.realpath(root / path))
+    if not real.is_relative_to(root):
+        return Refusal(path, "the note is a symlink that leads outside the vault")
+    try:
+        data = real.read_bytes()
+    except OSError as error:
+        return Refusal(path, f"cannot read the note: {(error.strerror or str(error)).lower()}")
+    text = decode(data)
+    if isinstance(text, Problem) or _parse(vault, path, text) != note:
+        return Refusal(path, _CHANGED)
+    bom = data.startswith(_BOM)
+    raw = data[len(_BOM) :].decode("utf-8") if bom else data.decode("utf-8")
+
+    lines = _split_lines(raw)
+    normal_lines = text.split("\n")
+    skipped: list[Skip] = []
+    candidates: list[_Candidate] = []
+    for item in found:
+        candidate = _candidate(item, note, lines, normal_lines)
+        if isinstance(candidate, str):
+            skipped.append(Skip(item, candidate))
+        else:
+            candidates.append(candidate)
+
+    accepted: list[_Candidate] = []
+    resolver = Resolver(vault.index, vault.notes, vault.config)
+    before = _meaning(vault, resolver, note)
+    for candidate in sorted(candidates, key=lambda c: (FIXABLE.index(c.diagnostic.code), c.start)):
+        clash = next((taken for taken in accepted if _overlap(taken, candidate)), None)
+        if clash is not None:
+            same = (clash.start, clash.end) == (candidate.start, candidate.end)
+            where = "at the same place" if same else "next to it"
+            message = f"it overlaps the {clash.diagnostic.code} fix {where}"
+            skipped.append(Skip(candidate.diagnostic, message))
+            continue
+        problem = _why_not(vault, resolver, path, before, _apply(raw, [candidate]), [candidate])
+        if problem is not None:
+            skipped.append(Skip(candidate.diagnostic, problem))
+        else:
+            accepted.append(candidate)
+    if not accepted:
+        return None, skipped
+    fixed = _apply(raw, accepted)
+    problem = _why_not(vault, resolver, path, before, fixed, accepted)
+    if problem is not None:
+        return Refusal(path, f"the fixes together would not keep its meaning ({problem})")
+    accepted.sort(key=lambda c: (c.start, c.end))
+    changes = tuple(
+        Change(c.diagnostic, _shown(raw[c.start : c.end]), _shown(c.replacement)) for c in accepted
+    )
+    encoded = (_BOM if bom else b"") + fixed.encode("utf-8")
+    return FileFix(path, real, data, encoded, changes), skipped
+
+
+def _shown(text: str) -> str:
+    return _LINE_END.sub("\\\\n", text)
+
+
+def _parse(vault: Vault, path: str, text: str) -> Note:
+    config = vault.config
+    return parse_note(path, text, frozenset(config.parent_keys), config.parse_timeout)
+
+
+def _split_lines(raw: str) -> list[tuple[int, int, str]]:
+    """``(start, end of content, line ending)`` of each line of the text as it is on disk."""
+    lines = []
+    start = 0
+    for match in _LINE_END.finditer(raw):
+        lines.append((start, match.start(), match.group(0)))
+        start = match.end()
+    lines.append((start, len(raw), ""))
+    return lines
+
+
+def _offset(lines: list[tuple[int, int, str]], line: int, column: int) -> int | None:
+    if not 1 <= line <= len(lines):
+        return None
+    start, end, _ = lines[line - 1]
+    offset = start + column - 1
+    return offset if start <= offset <= end else None
+
+
+def _candidate(
+    item: Diagnostic, note: Note, lines: list[tuple[int, int, str]], normal_lines: list[str]
+) -> _Candidate | str:
+    fix = item.fix
+    assert fix is not None
+    start = _offset(lines, fix.line, fix.column)
+    end = _offset(lines, fix.end_line, fix.end_column)
+    if start is None or end is None or end < start:
+        return "its position is not in the note"
+    replacement = fix.replacement
+    if "\n" in replacement or "\r" in replacement:
+        return "its replacement spans lines"
+    if item.code in _LINK_CODES:
+        link = _link_at(note, fix.line, fix.column)
+        if link is None:
+            return "no link starts at its position"
+        if not link.unquoted and _text(lines, start, end, normal_lines, fix.line) != link.text:
+            return "its range does not hold the link"
+        if link.kind.value != "property" and _in_table(normal_lines, fix.line - 1):
+            # Inside a table a bare pipe ends the cell: Obsidian writes ``\|`` there.
+            replacement = re.sub(r"(?<!\\)\|", r"\\|", replacement, count=1)
+    return _Candidate(item, start, end, replacement)
+
+
+def _text(
+    lines: list[tuple[int, int, str]], start: int, end: int, normal: list[str], line: int
+) -> str:
+    first = lines[line - 1][0]
+    return normal[line - 1][start - first : end - first]
+
+
+def _link_at(note: Note, line: int, column: int) -> Link | None:
+    return next((link for link in note.links if (link.line, link.column) == (line, column)), None)
+
+
+def _in_table(lines: list[str], index: int) -> bool:
+    """A GFM table row: a block of non-blank lines whose second line is a delimiter row."""
+    top = index
+    while top > 0 and lines[top - 1].strip():
+        top -= 1
+    return any(
+        row != index and "|" in lines[row] and _TABLE_DELIMITER.match(lines[row]) is not None
+        for row in range(top + 1, min(index + 2, len(lines)))
+    )
+
+
+def _overlap(first: _Candidate, second: _Candidate) -> bool:
+    return first.start < second.end and second.start < first.end
+
+
+def _apply(raw: str, fixes: list[_Candidate]) -> str:
+    # From the end of the text backwards, so earlier offsets stay valid.
+    for candidate in sorted(fixes, key=lambda c: c.start, reverse=True):
+        raw = raw[: candidate.start] + candidate.replacement + raw[candidate.end :]
+    return raw
+
+
+# --- what a note means, before and after ----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Meaning:
+    facts: tuple[object, ...]
+    counts: Counter[str]
+
+
+def _meaning(vault: Vault, resolver: Resolver, note: Note) -> _Meaning:
+    edges = [resolver.edge(note.path, link) for link in note.links]
+    links = tuple(
+        (edge.resolved, edge.link.subpath, edge.link.key, edge.link.embed) for edge in edges
+    )
+    problems = sorted((p.code, p.message) for p in note.problems if p.code not in FIXABLE)
+    facts = (
+        note.aliases,
+        note.tags,
+        tuple(heading.key for heading in note.headings),
+        tuple(block.id for block in note.blocks),
+        note.ignore,
+        tuple(problems),
+        links,
+    )
+    counts: Counter[str] = Counter()
+    counts["VK104"] = sum(1 for edge in edges if edge.status is Status.AMBIGUOUS)
+    counts["VK105"] = sum(1 for edge in edges if edge.status is Status.ALIAS)
+    counts["VK211"] = sum(1 for problem in note.problems if problem.code == "VK211")
+    counts["VK214"] = sum(1 for link in note.links if link.unquoted)
+    return _Meaning(facts, counts)
+
+
+def _why_not(
+    vault: Vault,
+    resolver: Resolver,
+    path: str,
+    before: _Meaning,
+    raw: str,
+    fixes: list[_Candidate],
+) -> str | None:
+    text = decode(raw.encode("utf-8"))
+    if isinstance(text, Problem):
+        return "the note would not be valid text"
+    after = _meaning(vault, resolver, _parse(vault, path, text))
+    for name, old, new in zip(_FACTS, before.facts, after.facts, strict=True):
+        if old != new:
+            return f"the fix would change {name}"
+    fixed = Counter(c.diagnostic.code for c in fixes)
+    for code in FIXABLE:
+        if after.counts[code] > before.counts[code] - fixed[code]:
+            if fixed[code]:
+                return "the fix would not remove the problem"
+            return f"the fix would cause a {code} problem"
+    return None
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def _lines(data: bytes) -> list[str]:
+    text = decode(data)
+    assert not isinstance(text, Problem)
+    return text.splitlines(keepends=True)
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+def _replace_atomically(item: FileFix) -> str | None:
+    real = item.real
+    expected = _digest(item.original)
+    try:
+        mode = stat.S_IMODE(real.stat().st_mode)
+        if _digest(real.read_bytes()) != expected:
+            return _CHANGED
+        handle, temporary = tempfile.mkstemp(
+            dir=real.parent, prefix=f".{real.name}.", suffix=".vaultkit"
+        )
+    except OSError as error:
+        return _cannot_write(error)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(item.fixed)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+        # The last look before the replace: an editor may have saved the note meanwhile.
+        if _digest(real.read_bytes()) != expected:
+            return _CHANGED
+        os.replace(temporary, real)
+    except OSError as error:
+        return _cannot_write(error)
+    finally:
+        # Whatever stopped the write (an error, Ctrl-C), no temporary file stays behind.
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+    return None
+
+
+def _cannot_write(error: OSError) -> str:
+    return f"cannot write the note: {(error.strerror or str(error)).lower()}"
