@@ -1,0 +1,531 @@
+"""``vaultkit watch``: event filtering, coalescing, output, the loop, and a real run end to end."""
+
+from __future__ import annotations
+
+import datetime
+import errno
+import io
+import json
+import logging
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT, write_files
+from vaultkit.config import Config
+from vaultkit.incremental import Delta
+from vaultkit.model import Diagnostic, Severity
+from vaultkit.report import Context
+from vaultkit.resolve import Vault
+from vaultkit.watch import (
+    TEXT_LIMIT,
+    Change,
+    Coalescer,
+    Watcher,
+    burst_json,
+    burst_text,
+    event_paths,
+    ignored,
+    start_observer,
+)
+
+TIMEOUT = 30.0
+
+# --- which paths count ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        ".obsidian/workspace.json",
+        ".git/index",
+        ".trash/old.md",
+        "notes/.note.md.swp",
+        "notes/.#note.md",
+        "note.md~",
+        "note.md.swp",
+        "note.md.tmp",
+        "4913",
+        "sub/4913",
+        "~$report.docx",
+        "graph.html",
+        "graph.html.tmp",
+        "log.txt",
+    ],
+)
+def test_ignored(path: str) -> None:
+    assert ignored(path, ("graph.html", "log.txt"))
+
+
+@pytest.mark.parametrize("path", ["note.md", "sub/note.md", "img.png", "sub/4913.md", "graph.md"])
+def test_not_ignored(path: str) -> None:
+    assert not ignored(path, ("graph.html", "log.txt"))
+
+
+def test_a_rename_over_a_note_is_the_note() -> None:
+    change = event_paths("moved", False, "/v/a.md.tmp", "/v/a.md", "/v")
+    assert change == Change(("a.md",))
+
+
+def test_a_folder_move_names_both_ends() -> None:
+    assert event_paths("moved", True, "/v/x", "/v/y/z", "/v") == Change(("x", "y/z"))
+
+
+def test_a_move_out_of_the_vault_is_a_delete() -> None:
+    assert event_paths("moved", False, "/v/a.md", "/elsewhere/a.md", "/v") == Change(("a.md",))
+
+
+@pytest.mark.parametrize(
+    ("kind", "is_directory"),
+    [("opened", False), ("closed_no_write", False), ("modified", True), ("attrib", True)],
+)
+def test_events_that_change_no_file_are_dropped(kind: str, is_directory: bool) -> None:
+    assert event_paths(kind, is_directory, "/v/a", "", "/v") == Change()
+
+
+@pytest.mark.parametrize("kind", ["created", "modified", "deleted", "closed", "attrib"])
+def test_file_events_name_the_file(kind: str) -> None:
+    assert event_paths(kind, False, "/v/sub/a.md", "", "/v") == Change(("sub/a.md",))
+
+
+def test_a_config_change_asks_for_a_rescan() -> None:
+    assert event_paths("modified", False, "/v/.vaultkit.toml", "", "/v") == Change((), True)
+    assert event_paths("modified", False, "/v/pyproject.toml", "", "/v") == Change(
+        ("pyproject.toml",), True
+    )
+
+
+def test_the_graph_page_is_not_an_event() -> None:
+    assert event_paths("modified", False, "/v/out/g.html", "", "/v", ("out/g.html",)) == Change()
+
+
+# --- coalescing, with a fake clock --------------------------------------------------------------
+
+
+def test_a_burst_is_due_after_a_quiet_period() -> None:
+    coalescer = Coalescer(quiet=0.15, max_wait=1.0)
+    assert coalescer.deadline() is None
+    coalescer.add(["a.md"], now=10.0)
+    coalescer.add(["a.md.tmp", "a.md"], now=10.1)
+    assert coalescer.take(10.2) is None
+    assert coalescer.deadline() == pytest.approx(10.25)
+    burst = coalescer.take(10.25)
+    assert burst is not None
+    assert burst.paths == {"a.md", "a.md.tmp"}
+    assert not burst.rescan
+    assert coalescer.deadline() is None
+    assert coalescer.take(20.0) is None
+
+
+def test_a_burst_waits_at_most_max_wait() -> None:
+    coalescer = Coalescer(quiet=0.15, max_wait=1.0)
+    for step in range(10):
+        coalescer.add([f"n{step}.md"], now=step * 0.1)
+    assert coalescer.deadline() == pytest.approx(1.0)
+    burst = coalescer.take(1.0)
+    assert burst is not None
+    assert len(burst.paths) == 10
+    coalescer.add(["late.md"], now=1.05)
+    assert coalescer.deadline() == pytest.approx(1.2)
+
+
+def test_no_paths_start_no_burst() -> None:
+    coalescer = Coalescer()
+    coalescer.add([], now=1.0)
+    assert coalescer.deadline() is None
+
+
+def test_a_storm_becomes_one_rescan_and_keeps_no_paths() -> None:
+    coalescer = Coalescer(quiet=0.15, max_wait=1.0, storm=100, storm_wait=10.0)
+    for step in range(5000):
+        coalescer.add([f"n{step}.md"], now=step * 0.001)
+        assert len(coalescer._paths) <= 100
+    # A storm waits for calm rather than max_wait: one rescan, not one per second.
+    assert coalescer.take(4.999 + 0.1) is None
+    burst = coalescer.take(4.999 + 0.15)
+    assert burst is not None
+    assert burst.rescan
+    assert burst.paths == frozenset()
+    assert coalescer.deadline() is None
+
+
+def test_a_storm_that_never_calms_still_ends() -> None:
+    coalescer = Coalescer(quiet=0.15, storm_wait=10.0)
+    coalescer.rescan(now=0.0)
+    for step in range(200):
+        coalescer.add(["log.md"], now=step * 0.1)
+    assert coalescer.deadline() == pytest.approx(10.0)
+
+
+# --- output ---------------------------------------------------------------------------------------
+
+WHEN = datetime.datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=datetime.UTC)
+
+
+def _finding(path: str, code: str = "VK101") -> Diagnostic:
+    return Diagnostic(path, 1, 5, code, "broken-link", Severity.ERROR, "no note matches 'x'")
+
+
+def test_burst_json_is_one_line() -> None:
+    delta = Delta((_finding("a.md"),), (_finding("b.md"),), frozenset({"a.md"}))
+    text = burst_json("update", delta, notes=12, problems=3, when=WHEN)
+    assert text.endswith("\n")
+    assert text.count("\n") == 1
+    record = json.loads(text)
+    assert record["time"] == "2026-01-02T03:04:05.678+00:00"
+    assert record["kind"] == "update"
+    assert [item["path"] for item in record["new"]] == ["a.md"]
+    assert [item["path"] for item in record["fixed"]] == ["b.md"]
+    assert record["new"][0]["code"] == "VK101"
+    assert (record["notes"], record["problems"]) == (12, 3)
+
+
+def test_burst_text_has_a_timestamp_on_every_line(tmp_path: Path) -> None:
+    delta = Delta((_finding("a.md"),), (_finding("b.md"),))
+    context = Context(tmp_path, tmp_path, 2)
+    lines = burst_text("update", delta, [_finding("a.md")], context, WHEN).splitlines()
+    assert lines == [
+        "03:04:05 new   a.md:1:5: VK101 [broken-link] no note matches 'x'",
+        "03:04:05 fixed b.md:1:5: VK101 [broken-link] no note matches 'x'",
+        "03:04:05 1 new, 1 fixed; 1 problem (1 error) in 2 notes",
+    ]
+
+
+def test_burst_text_quiet_is_findings_only(tmp_path: Path) -> None:
+    delta = Delta((_finding("a.md"),), ())
+    context = Context(tmp_path, tmp_path, 2)
+    text = burst_text("update", delta, [_finding("a.md")], context, WHEN, quiet=True)
+    assert text == "03:04:05 new   a.md:1:5: VK101 [broken-link] no note matches 'x'\n"
+
+
+def test_burst_text_lists_a_storm_in_part(tmp_path: Path) -> None:
+    many = tuple(_finding(f"n{number:04}.md") for number in range(TEXT_LIMIT + 1234))
+    context = Context(tmp_path, tmp_path, len(many))
+    lines = burst_text("rescan", Delta(many, ()), many, context, WHEN).splitlines()
+    assert len(lines) == TEXT_LIMIT + 2
+    assert lines[-2] == "03:04:05 new   ... and 1,234 more ('vaultkit lint' lists them all)"
+    assert lines[-1].startswith(
+        f"03:04:05 rescanned the vault: {TEXT_LIMIT + 1234:,} new, 0 fixed;"
+    )
+
+
+# --- the observer and its fallback ----------------------------------------------------------------
+
+
+class FakeObserver:
+    """An observer that delivers nothing; ``fail`` makes ``start`` raise."""
+
+    def __init__(self, fail: OSError | None = None) -> None:
+        self.fail = fail
+        self.scheduled: list[str] = []
+        self.started = self.stopped = False
+
+    def schedule(self, handler: Any, path: str, /, *, recursive: bool) -> None:
+        self.scheduled.append(path)
+
+    def start(self) -> None:
+        if self.fail is not None:
+            raise self.fail
+        self.started = True
+
+    def stop(self) -> None:
+        self.stopped = True
+
+    def join(self, timeout: float | None = None) -> None:
+        return None
+
+
+def test_the_watch_limit_falls_back_to_polling(tmp_path: Path) -> None:
+    limited = FakeObserver(OSError(errno.ENOSPC, "inotify watch limit reached"))
+    polling = FakeObserver()
+    err = io.StringIO()
+    observer = start_observer(tmp_path, None, err, (lambda: limited, lambda: polling))
+    assert observer is polling
+    assert polling.started
+    assert "sysctl fs.inotify.max_user_watches=" in err.getvalue()
+    assert "polling" in err.getvalue()
+
+
+def test_other_observer_errors_are_not_hidden(tmp_path: Path) -> None:
+    broken = FakeObserver(OSError(errno.EACCES, "permission denied"))
+    with pytest.raises(OSError, match="permission denied"):
+        start_observer(tmp_path, None, io.StringIO(), (lambda: broken, FakeObserver))
+
+
+# --- the loop, in process, with events pushed by hand ---------------------------------------------
+
+
+class Lines(io.TextIOBase):
+    """A text stream whose lines land in a queue, to wait on with a timeout."""
+
+    def __init__(self, log: list[str] | None = None) -> None:
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.log = log if log is not None else []
+        self._partial = ""
+
+    def write(self, text: str) -> int:
+        self._partial += text
+        *done, self._partial = self._partial.split("\n")
+        for line in done:
+            self.log.append("report")
+            self.lines.put(line)
+        return len(text)
+
+    def next(self, match: Callable[[str], bool] = lambda line: True) -> str:
+        while True:
+            line = self.lines.get(timeout=TIMEOUT)
+            if match(line):
+                return line
+
+
+class Running:
+    """A ``Watcher`` on its own thread, fed by hand."""
+
+    def __init__(self, root: Path, log: list[str] | None = None, **options: Any) -> None:
+        self.out = Lines(log)
+        self.err = io.StringIO()
+        coalescer = Coalescer(quiet=0.02, max_wait=0.2, storm=100, storm_wait=1.0)
+        self.watcher = Watcher(
+            root,
+            Config(),
+            self.out,
+            fmt="json",
+            err=self.err,
+            observers=(FakeObserver,),
+            coalescer=coalescer,
+            **options,
+        )
+        self.thread = threading.Thread(target=self.watcher.run)
+        self.thread.start()
+
+    def push(self, *paths: str, rescan: bool = False) -> None:
+        self.watcher.events.put(Change(paths, rescan))
+
+    def record(self, kind: str | None = None) -> dict[str, Any]:
+        line = self.out.next(lambda line: kind is None or json.loads(line)["kind"] == kind)
+        record: dict[str, Any] = json.loads(line)
+        return record
+
+    def stop(self) -> None:
+        self.watcher.stop()
+        self.thread.join(TIMEOUT)
+        assert not self.thread.is_alive()
+
+
+@pytest.fixture
+def vault_root(tmp_path: Path) -> Path:
+    root = tmp_path / "vault"
+    write_files(root, {"a.md": "[[b]]", "b.md": "[[a]]"})
+    return root
+
+
+def _paths(items: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(item["path"], item["code"]) for item in items]
+
+
+def test_the_loop_reports_each_burst(vault_root: Path) -> None:
+    running = Running(vault_root)
+    try:
+        assert running.record("start")["new"] == []
+        write_files(vault_root, {"b.md": "[[a]] [[nowhere]]"})
+        running.push("b.md", "b.md.tmp")
+        assert _paths(running.record()["new"]) == [("b.md", "VK101")]
+        running.push("ignored-because-unchanged.md")
+        write_files(vault_root, {"b.md": "[[a]]"})
+        running.push("b.md")
+        record = running.record()
+        assert _paths(record["fixed"]) == [("b.md", "VK101")]
+        assert record["new"] == []
+    finally:
+        running.stop()
+
+
+def test_a_storm_is_one_rescan(vault_root: Path) -> None:
+    running = Running(vault_root)
+    try:
+        running.record("start")
+        write_files(vault_root, {f"many/n{n}.md": "[[a]]" for n in range(300)})
+        running.push(*(f"many/n{n}.md" for n in range(300)))
+        record = running.record()
+        assert record["kind"] == "rescan"
+        assert record["notes"] == 302
+        assert {path for path, code in _paths(record["new"])} == {
+            f"many/n{n}.md" for n in range(300)
+        }
+        write_files(vault_root, {"a.md": "[[b]] [[nowhere]]"})
+        running.push("a.md")
+        record = running.record()
+        assert record["kind"] == "update"
+        assert _paths(record["new"]) == [("a.md", "VK101")]
+    finally:
+        running.stop()
+
+
+def test_a_queue_overflow_is_one_rescan(vault_root: Path) -> None:
+    running = Running(vault_root)
+    try:
+        running.record("start")
+        write_files(vault_root, {"c.md": "[[nowhere]]"})
+        # watchdog reports a kernel queue overflow only in its log.
+        logging.getLogger("watchdog.observers.inotify_c").warning(
+            "Inotify queue overflowed; filesystem events were lost"
+        )
+        record = running.record()
+        assert record["kind"] == "rescan"
+        assert ("c.md", "VK101") in _paths(record["new"])
+    finally:
+        running.stop()
+
+
+def test_the_graph_page_follows_the_report(vault_root: Path, tmp_path: Path) -> None:
+    pages: queue.Queue[int] = queue.Queue()
+    log: list[str] = []
+
+    def write_graph(vault: Vault, diagnostics: Sequence[Diagnostic], path: Path) -> None:
+        log.append("page")
+        pages.put(len(vault.notes))
+
+    page = tmp_path / "page.html"
+    running = Running(vault_root, log, graph=page, write_graph=write_graph)
+    try:
+        running.record("start")
+        assert pages.get(timeout=TIMEOUT) == 2
+        write_files(vault_root, {"c.md": "[[a]]"})
+        running.push("c.md")
+        assert running.record()["notes"] == 3
+        assert pages.get(timeout=TIMEOUT) == 3
+    finally:
+        running.stop()
+    assert log == ["report", "page", "report", "page"]
+
+
+def test_a_config_change_reloads_it(vault_root: Path) -> None:
+    running = Running(vault_root)
+    try:
+        running.record("start")
+        write_files(vault_root, {"c.md": "[[nowhere]]", ".vaultkit.toml": 'ignore = ["VK101"]'})
+        running.push(rescan=True)
+        record = running.record()
+        assert record["kind"] == "rescan"
+        assert [code for _, code in _paths(record["new"])] == ["VK201"]
+    finally:
+        running.stop()
+
+
+# --- for real: a subprocess, a real observer, SIGINT ----------------------------------------------
+
+
+class Process:
+    """``python -m vaultkit watch`` on a vault, its output read line by line on a thread."""
+
+    def __init__(self, root: Path, *arguments: str) -> None:
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "NO_COLOR": "1"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "vaultkit", "watch", "--vault", str(root), *arguments],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            env=env,
+            cwd=root,
+            # Ctrl-C must reach it even when the test runner was started with SIGINT ignored.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line)
+
+    def record(self, match: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+        seen = []
+        while True:
+            try:
+                line = self.lines.get(timeout=TIMEOUT)
+            except queue.Empty:
+                raise AssertionError(f"no matching report; saw {seen}") from None
+            record: dict[str, Any] = json.loads(line)
+            seen.append(record)
+            if match(record):
+                return record
+
+    def interrupt(self) -> tuple[int, str]:
+        self.process.send_signal(signal.SIGINT)
+        _, err = self.process.communicate(timeout=TIMEOUT)
+        return self.process.returncode, err
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate()
+
+
+def _atomic_save(path: Path, text: str) -> None:
+    temp = path.with_name(path.name + ".tmp")
+    temp.write_text(text, encoding="utf-8")
+    os.replace(temp, path)
+
+
+def test_watch_end_to_end(tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    write_files(root, {".obsidian/app.json": "{}", "a.md": "[[b]]", "b.md": "[[a]]"})
+    watch = Process(root, "--format", "json")
+    try:
+        start = watch.record(lambda record: record["kind"] == "start")
+        assert (start["new"], start["notes"]) == ([], 2)
+
+        _atomic_save(root / "b.md", "[[a]]\nsee [[Nowhere]]\n")
+        added = watch.record(lambda record: bool(record["new"]))
+        assert [(item["path"], item["line"], item["code"]) for item in added["new"]] == [
+            ("b.md", 2, "VK101")
+        ]
+
+        (root / "b.md").write_text("[[a]]\nsee [[a]]\n", encoding="utf-8")
+        fixed = watch.record(lambda record: bool(record["fixed"]))
+        assert _paths(fixed["fixed"]) == [("b.md", "VK101")]
+        assert fixed["new"] == []
+
+        (root / "b.md").unlink()
+        (root / "b.md").write_text("[[a]] [[gone]]\n", encoding="utf-8")
+        recreated = watch.record(lambda record: ("b.md", "VK101") in _paths(record["new"]))
+        assert recreated["notes"] == 2
+
+        os.rename(root / "a.md", root / "c.md")
+        renamed = watch.record(lambda record: ("b.md", "VK101") in _paths(record["new"]))
+        assert [
+            (item["path"], item["column"]) for item in renamed["new"] if item["code"] == "VK101"
+        ] == [("b.md", 1)]
+        code, err = watch.interrupt()
+    finally:
+        watch.kill()
+    assert code == 0
+    assert "Traceback" not in err
+    assert "KeyboardInterrupt" not in err
+
+
+def test_watch_text_output_and_ctrl_c(tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    write_files(root, {"a.md": "[[b]]", "b.md": "[[a]]"})
+    watch = Process(root)
+    try:
+        first = watch.lines.get(timeout=TIMEOUT)
+        assert first == "no problems in 2 notes\n"
+        (root / "a.md").write_text("[[b]] [[zzz]]", encoding="utf-8")
+        line = watch.lines.get(timeout=TIMEOUT)
+        assert " new   a.md:1:7: VK101 [broken-link] " in line
+        assert "1 new, 0 fixed; 1 problem (1 error) in 2 notes" in watch.lines.get(timeout=TIMEOUT)
+        code, err = watch.interrupt()
+    finally:
+        watch.kill()
+    assert code == 0
+    assert "Traceback" not in err
