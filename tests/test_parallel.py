@@ -1,0 +1,189 @@
+"""The process-pool parse gives exactly the notes, in the same order, as the serial path."""
+
+from __future__ import annotations
+
+import gc
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, corpus, write_files
+from vaultkit import parallel
+from vaultkit.config import Config, glob_matcher, load_config
+from vaultkit.model import Note
+from vaultkit.scan import scan_vault
+from vaultkit.vault import load_note
+
+GENVAULT = ROOT.parent / "shared" / "tools" / "genvault.py"
+
+
+def _serial(root: Path, config: Config) -> dict[str, Note]:
+    parent_keys = frozenset(config.parent_keys)
+    paths = scan_vault(root, glob_matcher(config.exclude)).notes
+    return {path: load_note(root, path, config, parent_keys) for path in paths}
+
+
+def _paths(root: Path, config: Config) -> tuple[str, ...]:
+    return scan_vault(root, glob_matcher(config.exclude)).notes
+
+
+@pytest.fixture
+def pooled(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts batches the pool really parsed (a silent fallback would hide a broken pool).
+
+    The pool is allowed even if an earlier test left a thread running in this process.
+    """
+    done: list[int] = []
+    original = parallel._pooled
+    monkeypatch.setattr(parallel, "_can_fork", lambda: True)
+
+    def spy(*args: object, **kwargs: object) -> dict[str, Note]:
+        result = original(*args, **kwargs)  # type: ignore[arg-type]
+        done.append(len(result))
+        return result
+
+    monkeypatch.setattr(parallel, "_pooled", spy)
+    return done
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 600-note generated vault, plus notes that cannot be read or parsed."""
+    if not GENVAULT.is_file():
+        pytest.skip(f"the vault generator is not present at {GENVAULT}")
+    root = tmp_path_factory.mktemp("generated") / "vault"
+    command = [sys.executable, str(GENVAULT), "--notes", "600", "--out", str(root)]
+    subprocess.run([*command, "--seed", "7"], check=True, stdout=subprocess.DEVNULL)
+    write_files(
+        root,
+        {
+            "bad/latin1.md": b"caf\xe9 [[x]]",
+            "bad/binary.md": b"\x00\x01[[x]]",
+            "bad/unclosed.md": "---\naliases: [a\n",
+            "bad/anchors.md": "---\na: &x 1\nb: *x\n---\n[[y]]",
+            "bad/bare-parent.md": "---\nparent: Some note\n---\nbody",
+            "bad/crlf.md": "---\r\nup: '[[z]]'\r\n---\r\n# T\r\n[[w#T]] ^b1\r\n",
+        },
+    )
+    return root
+
+
+def test_pool_equals_serial_on_a_corpus(pooled: list[int]) -> None:
+    root = corpus("knowledge-garden")
+    config = load_config(root)
+    expected = _serial(root, config)
+    assert len(expected) >= parallel.MIN_NOTES
+    found = parallel.parse_paths(root, _paths(root, config), config, workers=2)
+    assert pooled == [len(expected)]
+    assert list(found) == list(expected)
+    assert found == expected
+
+
+def test_pool_equals_serial_on_a_generated_vault(generated: Path, pooled: list[int]) -> None:
+    config = Config()
+    expected = _serial(generated, config)
+    found = parallel.parse_paths(generated, _paths(generated, config), config, workers=3)
+    assert pooled == [len(expected)]
+    assert list(found) == list(expected)
+    assert found == expected
+    assert {found[f"bad/{name}.md"].readable for name in ("latin1", "binary")} == {False}
+    assert [problem.code for problem in found["bad/unclosed.md"].problems] == ["VK210"]
+
+
+def test_parent_keys_and_limits_reach_the_workers(generated: Path, pooled: list[int]) -> None:
+    config = Config(parent_keys=("up", "parent"), max_file_size=3000)
+    expected = _serial(generated, config)
+    found = parallel.parse_paths(generated, _paths(generated, config), config, workers=2)
+    assert pooled
+    assert found == expected
+    assert [link.target for link in found["bad/bare-parent.md"].links] == ["Some note"]
+    assert any(note.problems and note.problems[0].code == "VK004" for note in found.values())
+
+
+def test_small_batches_stay_in_process(tmp_path: Path, pooled: list[int]) -> None:
+    write_files(tmp_path, {"a.md": "[[b]]", "b.md": "# B\n[[a#B]]"})
+    found = parallel.parse_paths(tmp_path, ["a.md", "b.md"], Config(), workers=2)
+    assert pooled == []
+    assert found == _serial(tmp_path, Config())
+
+
+def test_one_worker_stays_in_process(generated: Path, pooled: list[int]) -> None:
+    config = Config()
+    found = parallel.parse_paths(generated, _paths(generated, config), config, workers=1)
+    assert pooled == []
+    assert found == _serial(generated, config)
+
+
+def test_no_fork_while_other_threads_run(generated: Path) -> None:
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not parallel._can_fork()
+        config = Config()
+        found = parallel.parse_paths(generated, _paths(generated, config), config, workers=2)
+    finally:
+        stop.set()
+        thread.join()
+    assert found == _serial(generated, config)
+
+
+def test_a_pool_that_cannot_start_falls_back(
+    generated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refused: list[int] = []
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        refused.append(1)
+        raise OSError("no semaphores here")
+
+    monkeypatch.setattr(parallel, "_can_fork", lambda: True)
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", refuse)
+    config = Config()
+    found = parallel.parse_paths(generated, _paths(generated, config), config, workers=2)
+    assert refused == [1]
+    assert found == _serial(generated, config)
+
+
+def test_a_vanished_note_is_a_problem_not_a_crash(generated: Path, tmp_path: Path) -> None:
+    root = tmp_path / "copy"
+    shutil.copytree(generated, root)
+    config = Config()
+    paths = _paths(root, config)
+    (root / paths[-1]).unlink()
+    found = parallel.parse_paths(root, paths, config, workers=2)
+    assert list(found) == list(paths)
+    assert [problem.code for problem in found[paths[-1]].problems] == ["VK001"]
+
+
+def test_the_collector_is_left_as_it_was(tmp_path: Path) -> None:
+    write_files(tmp_path, {"a.md": "[[b]]"})
+    assert gc.isenabled()
+    parallel.parse_paths(tmp_path, ["a.md"], Config())
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        parallel.parse_paths(tmp_path, ["a.md"], Config())
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+@pytest.mark.parametrize(
+    ("load", "expected"), [(0.0, 4), (0.3, 4), (1.4, 3), (2.9, 1), (7.5, 1), (None, 4)]
+)
+def test_default_workers_leave_busy_cores_alone(
+    monkeypatch: pytest.MonkeyPatch, load: float | None, expected: int
+) -> None:
+    def getloadavg() -> tuple[float, float, float]:
+        if load is None:
+            raise OSError("no load average here")
+        return (load, load, load)
+
+    monkeypatch.setattr(parallel, "available_cpus", lambda: 4)
+    monkeypatch.setattr(parallel.os, "getloadavg", getloadavg)
+    assert parallel.default_workers() == expected
