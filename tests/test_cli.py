@@ -129,3 +129,29 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert stopped.value.code == 0
     assert capsys.readouterr().out.strip() == f"vaultkit {__version__}"
+
+
+@pytest.mark.parametrize("variable", ["PRE_COMMIT", "CI", "NO_COLOR"])
+def test_no_colour_under_hooks_and_ci(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+) -> None:
+    root = _vault(tmp_path, {"a.md": "[[Nowhere]]"})
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    monkeypatch.setenv(variable, "true" if variable == "CI" else "1")
+    main(["lint", "--vault", str(root)])
+    assert "\x1b[" not in capsys.readouterr().out
+
+
+def test_colour_on_a_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _vault(tmp_path, {"a.md": "[[Nowhere]]"})
+    for variable in ("PRE_COMMIT", "CI", "NO_COLOR"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    monkeypatch.setenv("TERM", "xterm")
+    main(["lint", "--vault", str(root)])
+    assert "\x1b[" in capsys.readouterr().out

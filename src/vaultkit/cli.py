@@ -167,6 +167,8 @@ def _color(args: argparse.Namespace) -> bool:
         args.output is None
         and sys.stdout.isatty()
         and "NO_COLOR" not in os.environ
+        and "PRE_COMMIT" not in os.environ
+        and os.environ.get("CI", "").lower() not in ("1", "true", "yes")
         and os.environ.get("TERM") != "dumb"
     )
 
