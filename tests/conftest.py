@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -76,9 +78,6 @@ GENVAULT = ROOT.parent / "shared" / "tools" / "genvault.py"
 @pytest.fixture(scope="session")
 def generated_vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A seeded synthetic vault of 300 notes from ``shared/tools/genvault.py``."""
-    import subprocess
-    import sys
-
     if not GENVAULT.is_file():
         pytest.fail(f"the vault generator is missing at {GENVAULT}")
     out = tmp_path_factory.mktemp("generated") / "vault"
@@ -88,3 +87,14 @@ def generated_vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
         capture_output=True,
     )
     return out
+
+
+def run_vaultkit(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m vaultkit ARGS`` as a user would, capturing its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "vaultkit", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )

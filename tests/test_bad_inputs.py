@@ -5,13 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import MakeVault, codes, lint_files, write_files
+from tests.conftest import MakeVault, codes, lint_files, run_vaultkit, write_files
 from vaultkit import cli
 from vaultkit.model import Status
 from vaultkit.read import decode
@@ -246,23 +244,7 @@ def test_hostile_vault_end_to_end(tmp_path: Path) -> None:
     (root / "loop").symlink_to(root, target_is_directory=True)
     before = _digest(root)
     PWNED.unlink(missing_ok=True)
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "vaultkit",
-            "lint",
-            "--format",
-            "json",
-            "--vault",
-            str(root),
-            "--no-cache",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_vaultkit("lint", "--format", "json", "--vault", str(root), "--no-cache")
     assert (result.returncode, result.stderr) == (1, "")
     found = {(item["path"], item["code"]) for item in json.loads(result.stdout)}
     expected_file_codes = {

@@ -14,28 +14,12 @@ from __future__ import annotations
 
 import collections
 import json
-import subprocess
-import sys
 
-from tests.conftest import corpus
+from tests.conftest import corpus, run_vaultkit
 
 
 def _lint(name: str) -> tuple[int, list[dict[str, object]], str]:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "vaultkit",
-            "lint",
-            "--format",
-            "json",
-            "--vault",
-            str(corpus(name)),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_vaultkit("lint", "--format", "json", "--vault", str(corpus(name)))
     return result.returncode, json.loads(result.stdout), result.stderr
 
 
