@@ -159,7 +159,7 @@ def _settings(args: argparse.Namespace, paths: Sequence[Path] = ()) -> tuple[Pat
 
 def _vault(args: argparse.Namespace, paths: Sequence[Path] = ()) -> Vault:
     root, config = _settings(args, paths)
-    return load_vault(root, config)
+    return load_vault(root, config, use_cache=not args.no_cache)
 
 
 def _color(args: argparse.Namespace) -> bool:
@@ -198,7 +198,7 @@ def lint_command(args: argparse.Namespace) -> int:
     root, config = _settings(args, args.paths)
     if args.fail_on:
         config = replace(config, fail_on=Severity[args.fail_on.upper()])
-    vault = load_vault(root, config)
+    vault = load_vault(root, config, use_cache=not args.no_cache)
     paths = _vault_paths(root, args.paths) if args.paths else None
     diagnostics = lint(vault, args.select, args.ignore or (), paths)
     context = Context(root, Path.cwd(), len(vault.notes), color=_color(args))
@@ -207,7 +207,9 @@ def lint_command(args: argparse.Namespace) -> int:
         not_fixed = _fix(args, vault, diagnostics, context)
         if args.diff:
             return not_fixed
-        vault = load_vault(root, config)  # lint again: the report shows what remains
+        vault = load_vault(
+            root, config, use_cache=not args.no_cache
+        )  # lint again: the report shows what remains
         diagnostics = lint(vault, args.select, args.ignore or (), paths)
     text = REPORTERS[args.format](diagnostics, context)
     if args.quiet and args.format == "text":

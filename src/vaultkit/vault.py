@@ -6,6 +6,7 @@ import gc
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from vaultkit import cache
 from vaultkit.config import Config, glob_matcher, load_config
 from vaultkit.index import build_index
 from vaultkit.model import Diagnostic, Note, Problem, VaultkitError
@@ -17,8 +18,12 @@ from vaultkit.rules import select_rules
 from vaultkit.scan import scan_vault
 
 
-def load_vault(root: Path | str, config: Config | None = None) -> Vault:
-    """Read, parse and resolve every note of the vault at ``root``."""
+def load_vault(root: Path | str, config: Config | None = None, *, use_cache: bool = True) -> Vault:
+    """Read, parse and resolve every note of the vault at ``root``.
+
+    With ``use_cache``, notes whose size and modification time are unchanged come from the
+    parse cache (see ``cache.py``) and only the others are read and parsed.
+    """
     root = Path(root)
     if not root.is_dir():
         raise VaultkitError(f"{root}: not a folder")
@@ -31,7 +36,9 @@ def load_vault(root: Path | str, config: Config | None = None) -> Vault:
     # collector re-traverses the growing heap again and again (40 % of a cold lint at 10k).
     gc.disable()
     try:
-        notes = parse_paths(root, scan.notes, config)
+        notes = (
+            _notes(root, scan.notes, config) if use_cache else parse_paths(root, scan.notes, config)
+        )
         index = build_index(notes.values(), scan.attachments, scan.outside)
         return resolve_vault(root, config, notes, scan.attachments, index)
     finally:
@@ -40,6 +47,18 @@ def load_vault(root: Path | str, config: Config | None = None) -> Vault:
         gc.freeze()
         if collecting:
             gc.enable()
+
+
+def _notes(root: Path, paths: tuple[str, ...], config: Config) -> dict[str, Note]:
+    cached = cache.load(root, config)
+    stamps = {path: cache.stamp(root, path) for path in paths}
+    fresh = [path for path in paths if path not in cached or cached[path][0] != stamps[path]]
+    parsed = parse_paths(root, fresh, config)
+    notes = {path: parsed[path] if path in parsed else cached[path][1] for path in paths}
+    if fresh or len(cached) != len(paths):
+        entries = {path: (stamp, notes[path]) for path, stamp in stamps.items() if stamp}
+        cache.save(root, config, entries)
+    return notes
 
 
 def load_note(root: Path, path: str, config: Config, parent_keys: frozenset[str]) -> Note:
