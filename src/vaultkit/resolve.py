@@ -1,7 +1,7 @@
 """Where each link points, in Obsidian's order (links.md), and the resolved vault.
 
-``resolve_target`` is the step-by-step answer for one link text; ``explain_target`` gives the
-same answer with the steps it took, for ``vaultkit explain``. Ties in step 7 go to the
+``resolve_target`` is the step-by-step answer for one link text; its ``Answer`` carries the
+steps it took and the candidates, which ``vaultkit explain`` prints. Ties in step 7 go to the
 shortest path in characters, then the alphabetically first (by code point).
 """
 
