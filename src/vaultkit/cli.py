@@ -136,6 +136,15 @@ def _parser() -> argparse.ArgumentParser:
         "--graph", type=Path, metavar="FILE", help="keep the graph page at FILE up to date"
     )
     watch_parser.set_defaults(command=watch_command)
+
+    graph_parser = commands.add_parser(
+        "graph", parents=[common], help="draw the vault as a graph", description=_doc(graph_command)
+    )
+    graph_parser.add_argument(
+        "--format", choices=("html", "json", "graphml", "gexf"), default="html"
+    )
+    graph_parser.add_argument("--open", action="store_true", help="open the page in a browser")
+    graph_parser.set_defaults(command=graph_command)
     return parser
 
 
@@ -289,3 +298,27 @@ def watch_command(args: argparse.Namespace) -> int:
             return watch(root, config, out, **options)
     except KeyboardInterrupt:
         return 0
+
+
+def graph_command(args: argparse.Namespace) -> int:
+    """Write the vault's graph: an interactive HTML page, or JSON, GraphML or GEXF."""
+    from vaultkit.graph import build_graph, write_graph  # networkx only when a graph is asked for
+
+    root, config = _settings(args)
+    vault = load_vault(root, config, use_cache=not args.no_cache)
+    graph = build_graph(vault, lint(vault, args.select, args.ignore or ()))
+    default = config.graph_output if args.format == "html" else f"vaultkit-graph.{args.format}"
+    path: Path = args.output if args.output is not None else Path(default)
+    if args.format == "html":
+        from vaultkit.html import write_page
+
+        write_page(graph, path, vault_name=root.name, obsidian=(root / ".obsidian").is_dir())
+    else:
+        write_graph(graph, path, args.format)
+    if not args.quiet:
+        print(path)
+    if args.open:
+        import webbrowser
+
+        webbrowser.open(path.resolve().as_uri())
+    return 0

@@ -27,7 +27,7 @@ Choices the spec leaves open:
 - The graph page (``--graph``) is written once after the first lint, then after bursts, by a
   background thread that only ever writes the latest state: the report of a burst is printed
   before the page is touched, and a page still being written never delays the next report.
-  The page is written by ``vaultkit.html.write_page(vault, diagnostics, path)``.
+  The page is written by ``vaultkit.html.write_page`` from ``vaultkit.graph.build_graph``.
 """
 
 from __future__ import annotations
@@ -240,8 +240,11 @@ GraphWrite = Callable[[Vault, Sequence[Diagnostic], Path], None]
 
 def write_graph_page(vault: Vault, diagnostics: Sequence[Diagnostic], path: Path) -> None:
     """Write the graph page through ``vaultkit.html`` (imported only when a page is asked for)."""
+    graph: Any = importlib.import_module("vaultkit.graph")
     html: Any = importlib.import_module("vaultkit.html")
-    html.write_page(vault, diagnostics, path)
+    page = graph.build_graph(vault, diagnostics)
+    obsidian = (vault.root / ".obsidian").is_dir()
+    html.write_page(page, path, vault_name=vault.root.name, obsidian=obsidian)
 
 
 def _check_graph_writer(write: GraphWrite) -> None:
