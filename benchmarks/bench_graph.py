@@ -14,16 +14,9 @@ from pathlib import Path
 
 from common import Row, ensure_vault, not_measured, seconds
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.browser.conftest import ARGS, CHROMIUM
+
 TARGET = "≤ 10 s at 5k"
 
 

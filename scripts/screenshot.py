@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from vaultkit.html import write_page
 from vaultkit.vault import lint, load_vault
 
 ROOT = Path(__file__).resolve().parent.parent
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.browser.conftest import ARGS, CHROMIUM  # noqa: E402  (one set of Chromium flags)
 
 
 def main() -> None:
@@ -22,7 +24,7 @@ def main() -> None:
         page_path = Path(folder) / "graph.html"
         write_page(build_graph(vault, lint(vault)), page_path, vault_name="vault", obsidian=False)
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.goto(page_path.as_uri())
             page.wait_for_function("window.vaultkit && window.vaultkit.ready", timeout=60_000)
