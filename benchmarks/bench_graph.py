@@ -9,13 +9,13 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from common import Row, ensure_vault, not_measured, seconds
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.browser.conftest import ARGS, CHROMIUM
+from tests.browser.conftest import ARGS, CHROMIUM, wait_ready
 
 TARGET = "≤ 10 s at 5k"
 
@@ -40,20 +40,22 @@ def _draw(page_path: Path) -> float:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             started = time.perf_counter()
             page.goto(page_path.as_uri())
-            page.wait_for_function("window.vaultkit && window.vaultkit.ready", timeout=120_000)
+            wait_ready(page, timeout=120)
             page.evaluate("window.vaultkit.search('a')")
             return time.perf_counter() - started
         finally:
             browser.close()
 
 
-def measure(sizes: list[int] | None = None, log: Callable[[str], None] = print) -> list[Row]:
+def measure(
+    sizes: Sequence[int] = (1_000, 5_000, 10_000), log: Callable[[str], None] = print
+) -> list[Row]:
     """Rows for the page at 1k, 5k and 10k notes."""
     if not CHROMIUM.exists():
         return [not_measured("graph page", "no Chromium at /usr/bin/chromium", TARGET)]
     rows = []
     with tempfile.TemporaryDirectory(prefix="vaultkit-bench-graph-") as folder:
-        for size in (1_000, 5_000, 10_000):
+        for size in sizes:
             root = ensure_vault(size)
             out = Path(folder) / f"graph-{size}.html"
             log(f"graph page {size // 1000}k: writing")

@@ -14,20 +14,22 @@ from vaultkit.vault import lint, load_vault
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.browser.conftest import ARGS, CHROMIUM  # noqa: E402  (one set of Chromium flags)
+from tests.browser.conftest import ARGS, CHROMIUM, wait_ready  # noqa: E402  (one set of flags)
 
 
 def main() -> None:
-    """Render the page in headless Chromium once the layout has settled."""
+    """Render the page in headless Chromium once the layout has settled, mid-search."""
     vault = load_vault(ROOT / "vault", use_cache=False)
     with tempfile.TemporaryDirectory() as folder:
         page_path = Path(folder) / "graph.html"
-        write_page(build_graph(vault, lint(vault)), page_path, vault_name="vault", obsidian=False)
+        write_page(build_graph(vault, lint(vault)), page_path, vault_name="vault", obsidian=True)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.goto(page_path.as_uri())
-            page.wait_for_function("window.vaultkit && window.vaultkit.ready", timeout=60_000)
+            wait_ready(page)
+            # Show the search at work: a Cyrillic alias finds its note.
+            page.fill("#search", "ИИ")
             page.wait_for_timeout(300)
             page.screenshot(path=str(ROOT / "docs" / "graph.png"))
             browser.close()

@@ -5,13 +5,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import json
 import re
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import MakeVault
 from vaultkit.cli import main
 from vaultkit.graph import build_graph
-from vaultkit.html import write_page
+from vaultkit.html import render_page, write_page
+from vaultkit.vault import lint
 
 
 def test_page_is_self_contained_and_script_safe(make_vault: MakeVault, tmp_path: Path) -> None:
@@ -43,3 +47,55 @@ def test_graph_command_formats(make_vault: MakeVault, tmp_path: Path) -> None:
         argv = ["graph", "--vault", str(vault.root), "-o", str(out), "--format", fmt, "-q"]
         assert main(argv) == 0
         assert out.stat().st_size > 0
+
+
+def _page_data(text: str) -> dict[str, object]:
+    found = re.search(r'<script type="application/json" id="data">(.*?)</script>', text, re.S)
+    assert found is not None
+    data: dict[str, object] = json.loads(found.group(1))
+    return data
+
+
+def test_colour_groups_follow_color_by(make_vault: MakeVault) -> None:
+    vault = make_vault(
+        {
+            "A/a.md": "---\ntags: [x, y]\n---\n[[b]]\n",
+            "A/c.md": "#x\n",
+            "B/b.md": "---\ntags: [y]\n---\n",
+        }
+    )
+    graph = build_graph(vault, communities=True)
+    by = {
+        color_by: _page_data(render_page(graph, vault_name="v", obsidian=False, color_by=color_by))
+        for color_by in ("folder", "tag", "community", "none")
+    }
+    assert [group["name"] for group in by["folder"]["groups"]] == ["A", "B"]  # type: ignore[attr-defined, index]
+    assert {group["name"] for group in by["tag"]["groups"]} == {"#x", "#y"}  # type: ignore[attr-defined, index]
+    assert by["community"]["groups"]
+    assert by["none"]["groups"] == []
+    with pytest.raises(ValueError, match="color-by"):
+        render_page(graph, vault_name="v", obsidian=False, color_by="rainbow")
+
+
+def test_page_is_deterministic_and_uses_integer_ids(make_vault: MakeVault) -> None:
+    vault = make_vault({f"n{i}.md": f"[[n{(i * 7) % 20}]] [[gone{i % 3}]]\n" for i in range(20)})
+    graph = build_graph(vault, lint(vault))
+    first = render_page(graph, vault_name="v", obsidian=True)
+    assert first == render_page(graph, vault_name="v", obsidian=True)
+    data = _page_data(first)
+    nodes = data["nodes"]
+    assert [node["id"] for node in nodes] == list(range(graph.number_of_nodes()))  # type: ignore[attr-defined]
+    assert all(isinstance(edge["from"], int) for edge in data["edges"])  # type: ignore[attr-defined]
+    assert data["options"]["edges"]["smooth"] is False  # type: ignore[index]
+    assert data["options"]["layout"]["improvedLayout"] is False  # type: ignore[index]
+
+
+def test_style_is_allowed_by_hash_and_nothing_loads(make_vault: MakeVault) -> None:
+    text = render_page(build_graph(make_vault({"a.md": ""})), vault_name="v", obsidian=False)
+    policy = html.unescape(re.search(r'content="(default-src[^"]*)"', text).group(1))  # type: ignore[union-attr]
+    style = re.search(r"<style>(.*?)</style>", text, re.S).group(1)  # type: ignore[union-attr]
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    assert f"style-src 'sha256-{digest}'" in policy
+    assert "unsafe" not in policy
+    assert not re.search(r"""(src|href)=["']?(https?:|//)""", text)
+    assert "sourceMappingURL" not in text

@@ -306,13 +306,17 @@ def graph_command(args: argparse.Namespace) -> int:
 
     root, config = _settings(args)
     vault = load_vault(root, config, use_cache=not args.no_cache)
-    graph = build_graph(vault, lint(vault, args.select, args.ignore or ()))
+    color_by = config.graph_color_by
+    graph = build_graph(
+        vault, lint(vault, args.select, args.ignore or ()), communities=color_by == "community"
+    )
     default = config.graph_output if args.format == "html" else f"vaultkit-graph.{args.format}"
     path: Path = args.output if args.output is not None else Path(default)
     if args.format == "html":
         from vaultkit.html import write_page
 
-        write_page(graph, path, vault_name=root.name, obsidian=(root / ".obsidian").is_dir())
+        obsidian = (root / ".obsidian").is_dir()
+        write_page(graph, path, vault_name=root.name, obsidian=obsidian, color_by=color_by)
     else:
         write_graph(graph, path, args.format)
     if not args.quiet:
