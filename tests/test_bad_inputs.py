@@ -206,7 +206,7 @@ def test_ctrl_c_during_lint_is_exit_130_quietly(
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "load_vault", interrupted)
+    monkeypatch.setattr(cli, "check_vault", interrupted)
     assert cli.main(["lint", "--vault", str(tmp_path)]) == 130
     assert capsys.readouterr().err == ""
 

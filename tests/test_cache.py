@@ -1,99 +1,378 @@
-"""The parse cache: same answers warm and cold, changes picked up, bad caches rebuilt."""
+"""The cache: same answers warm and cold, changes picked up, bad caches rebuilt, never trusted."""
 
 from __future__ import annotations
 
 import os
 import pickle
+import random
+import struct
+import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import write_files
-from vaultkit import cache
+from vaultkit import cache, vault
 from vaultkit.config import Config
-from vaultkit.vault import lint, load_vault
+from vaultkit.vault import check_vault, lint, load_vault
+
+Found = list[tuple[str, int, int, str]]
 
 
 @pytest.fixture
 def vault_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     root = tmp_path / "vault"
-    write_files(root, {"a.md": "[[b]] [[gone]]", "b.md": "---\naliases: [B]\n---\n[[a]]"})
+    write_files(
+        root,
+        {
+            "a.md": "[[b]] [[gone]] [[b#Intro]]",
+            "b.md": "---\naliases: [Bee]\n---\n# Intro\n[[a]]",
+            "sub/c.md": "[[a]] [[Bee]]",
+        },
+    )
     return root
 
 
-def _answer(root: Path, **kw: bool) -> list[tuple[str, int, int, str]]:
-    return [(d.path, d.line, d.column, d.code) for d in lint(load_vault(root, Config(), **kw))]
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths each load reads and parses (cache misses), in order."""
+    seen: list[str] = []
+    original = vault.parse_paths
+
+    def spy(root: Path, paths: list[str], config: Config) -> dict[str, object]:
+        seen.extend(paths)
+        return original(root, paths, config)  # type: ignore[return-value]
+
+    monkeypatch.setattr(vault, "parse_paths", spy)
+    return seen
+
+
+def _answer(root: Path, **options: bool) -> Found:
+    return [(d.path, d.line, d.column, d.code) for d in lint(load_vault(root, Config(), **options))]
+
+
+def _checked(root: Path, **options: object) -> Found:
+    found = check_vault(root, Config(), **options)  # type: ignore[arg-type]
+    return [(d.path, d.line, d.column, d.code) for d in found.diagnostics]
 
 
 def _files(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
-def test_warm_equals_cold_and_cache_lives_outside_the_vault(vault_root: Path) -> None:
+def _edit(path: Path, text: str) -> None:
+    """Rewrite a note keeping its size and modification time, as a same-tick save would."""
+    before = path.stat()
+    path.write_text(text.ljust(before.st_size), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+def test_warm_equals_cold_and_the_cache_lives_outside_the_vault(vault_root: Path) -> None:
     before = _files(vault_root)
-    cold = _answer(vault_root)
-    assert cache.cache_file(vault_root).is_file()
-    assert not str(cache.cache_file(vault_root)).startswith(str(vault_root))
-    assert _answer(vault_root) == cold == _answer(vault_root, use_cache=False)
+    cold = _answer(vault_root, use_cache=False)
+    assert _answer(vault_root) == cold
+    assert _answer(vault_root) == cold
+    assert _checked(vault_root) == _checked(vault_root) == cold
+    where = cache.folder(vault_root)
+    names = sorted(path.name for path in where.iterdir())
+    assert names[-2:] == ["results.pickle", "vault.txt"]
+    assert (where / "vault.txt").read_text(encoding="utf-8") == f"{vault_root.resolve()}\n"
+    assert not where.is_relative_to(vault_root)
+    assert where.is_relative_to(vault_root.parent / "cache" / "vaultkit")
     assert _files(vault_root) == before
 
 
-def test_warm_run_reads_no_unchanged_note(
+def test_an_unchanged_note_is_not_read_again(
+    vault_root: Path, monkeypatch: pytest.MonkeyPatch, parsed: list[str]
+) -> None:
+    # Stamps taken long after the files' last change prove them unchanged.
+    monkeypatch.setattr(cache, "RACY_NS", 0)
+    _answer(vault_root)
+    assert sorted(parsed) == ["a.md", "b.md", "sub/c.md"]
+    hashed: list[str] = []
+    monkeypatch.setattr(cache, "file_digest", lambda path: hashed.append(path))
+    parsed.clear()
+    _answer(vault_root)
+    assert parsed == []
+    assert hashed == []
+
+
+def test_a_touched_note_with_the_same_bytes_is_reused(vault_root: Path, parsed: list[str]) -> None:
+    _answer(vault_root)
+    parsed.clear()
+    note = vault_root / "a.md"
+    os.utime(note, ns=(10**18, 10**18))
+    warm = _answer(vault_root)
+    assert parsed == []
+    assert warm == _answer(vault_root, use_cache=False)
+
+
+def test_edits_and_deletions_are_picked_up(vault_root: Path, parsed: list[str]) -> None:
+    _answer(vault_root)
+    parsed.clear()
+    (vault_root / "a.md").write_text("[[b]] [[also gone]] [[more]]", encoding="utf-8")
+    found = _answer(vault_root)
+    assert parsed == ["a.md"]
+    assert [item for item in found if item[0] == "a.md"] == [
+        ("a.md", 1, 7, "VK101"),
+        ("a.md", 1, 21, "VK101"),
+    ]
+    (vault_root / "b.md").unlink()
+    assert _answer(vault_root) == _answer(vault_root, use_cache=False)
+    assert ("a.md", 1, 1, "VK101") in _answer(vault_root)
+
+
+def test_a_changed_heading_re_resolves_the_links_of_unchanged_notes(vault_root: Path) -> None:
+    assert ("a.md", 1, 16, "VK102") not in _answer(vault_root)
+    (vault_root / "b.md").write_text("---\naliases: [Bee]\n---\n# Outro\n[[a]]", encoding="utf-8")
+    assert ("a.md", 1, 16, "VK102") in _answer(vault_root)
+    assert _checked(vault_root) == _answer(vault_root, use_cache=False)
+
+
+def test_a_new_alias_re_resolves_every_link(vault_root: Path) -> None:
+    assert ("a.md", 1, 7, "VK101") in _checked(vault_root)
+    (vault_root / "b.md").write_text("---\naliases: [Bee, gone]\n---\n# Intro\n[[a]]")
+    found = _checked(vault_root)
+    assert ("a.md", 1, 7, "VK105") in found
+    assert found == _answer(vault_root, use_cache=False)
+
+
+def test_a_same_size_same_time_edit_is_caught_while_the_stamp_is_racy(
     vault_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _answer(vault_root)
-    opened: list[str] = []
-    original = Path.read_bytes
-
-    def spy(self: Path) -> bytes:
-        opened.append(self.name)
-        return original(self)
-
-    monkeypatch.setattr(Path, "read_bytes", spy)
-    _answer(vault_root)
-    assert opened == []
+    # A file system whose change time says nothing: only size and mtime are left to compare.
+    original = cache.stamp
+    monkeypatch.setattr(cache, "stamp", lambda path: (*original(path)[:2], 0))  # type: ignore[misc]
+    assert ("a.md", 1, 7, "VK101") in _checked(vault_root)
+    assert all(entry.racy for entry in cache.NoteCache(vault_root, Config()).entries.values())
+    _edit(vault_root / "a.md", "[[b]] [[b]]")
+    assert _checked(vault_root) == _answer(vault_root, use_cache=False)
+    assert ("a.md", 1, 7, "VK101") not in _answer(vault_root)
 
 
-def test_edits_and_deletions_are_picked_up(vault_root: Path) -> None:
-    _answer(vault_root)
-    note = vault_root / "a.md"
-    note.write_text("[[b]] [[also gone]] [[more]]", encoding="utf-8")
-    os.utime(note, ns=(1, 1))
-    assert [code for *_, code in _answer(vault_root)] == ["VK101", "VK101"]
-    (vault_root / "b.md").unlink()
-    found = sorted((path, code) for path, *_, code in _answer(vault_root))
-    assert found == [("a.md", "VK101")] * 3 + [("a.md", "VK201")]
+def test_an_unchanged_vault_is_answered_from_the_stored_findings(
+    vault_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cold = _checked(vault_root)
+
+    def unused(*args: object) -> None:
+        raise AssertionError("the notes were loaded")
+
+    monkeypatch.setattr(cache, "NoteCache", unused)
+    assert _checked(vault_root) == cold
+    assert _checked(vault_root, paths=["a.md"]) == [item for item in cold if item[0] == "a.md"]
+    assert _checked(vault_root, paths=["sub"]) == [item for item in cold if item[0] == "sub/c.md"]
 
 
-@pytest.mark.parametrize(
-    "content",
-    [
-        b"\x00\x01garbage",
-        b"",
-        pickle.dumps(("vaultkit-cache", 999, "0.0", ("up",), 1, 1.0), protocol=4)[:-3],
-        pickle.dumps((("other", 0), {"a.md": ((1, 1), "not a note")})),
-    ],
-)
-def test_corrupt_or_foreign_cache_is_rebuilt(vault_root: Path, content: bytes) -> None:
-    cold = _answer(vault_root, use_cache=False)
-    target = cache.cache_file(vault_root)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(content)
+def test_stored_findings_follow_the_rule_selection_and_the_config(vault_root: Path) -> None:
+    everything = _checked(vault_root)
+    assert {code for *_, code in _checked(vault_root, select=["VK105"])} == {"VK105"}
+    assert _checked(vault_root, ignore=["VK101"]) == [i for i in everything if i[3] != "VK101"]
+    assert _checked(vault_root) == everything
+    quiet = check_vault(vault_root, Config(ignore=("VK1",))).diagnostics
+    assert not [item for item in quiet if item.code.startswith("VK1")]
+
+
+def test_a_new_attachment_changes_the_answer(vault_root: Path) -> None:
+    (vault_root / "a.md").write_text("![[pic.png]] [[b]]", encoding="utf-8")
+    assert ("a.md", 1, 1, "VK106") in _checked(vault_root)
+    (vault_root / "pic.png").write_bytes(b"png")
+    assert ("a.md", 1, 1, "VK106") not in _checked(vault_root)
+
+
+def _frame(payload: bytes) -> bytes:
+    return b"vaultkit-cache\n" + struct.pack("<QI", len(payload), zlib.crc32(payload)) + payload
+
+
+def _header_of(good: bytes) -> object:
+    return pickle.loads(good[len(b"vaultkit-cache\n") + 12 :])[0]
+
+
+class _Hostile:
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (os.mkdir, (str(self.marker),))
+
+
+def _bad_caches(marker: Path) -> dict[str, Callable[[bytes], bytes]]:
+    return {
+        "garbage": lambda good: b"\x00\x01garbage",
+        "empty": lambda good: b"",
+        "truncated": lambda good: good[: len(good) // 2],
+        "one byte flipped": lambda good: good[:-40] + bytes([good[-40] ^ 1]) + good[-39:],
+        "another format": lambda good: _frame(pickle.dumps(((99, "0.0"), {}))),
+        "other records": lambda good: _frame(pickle.dumps((None, {"a.md": "not a note"}))),
+        "code to run": lambda good: _frame(pickle.dumps(_Hostile(marker))),
+        "records of another shape": lambda good: _frame(
+            pickle.dumps((_header_of(good), {"a.md": ("not", "an", "entry")}))
+        ),
+    }
+
+
+@pytest.mark.parametrize("kind", list(_bad_caches(Path())))
+def test_a_corrupt_or_foreign_cache_is_ignored_and_rebuilt(
+    vault_root: Path, tmp_path: Path, kind: str
+) -> None:
+    marker = tmp_path / "ran"
+    cold = _checked(vault_root, use_cache=False)
+    _checked(vault_root)
+    spoil = _bad_caches(marker)[kind]
+    for path in cache.folder(vault_root).glob("*.pickle"):
+        path.write_bytes(spoil(path.read_bytes()))
+    assert _checked(vault_root) == cold
     assert _answer(vault_root) == cold
-    assert cache.load(vault_root, Config())
+    assert not marker.exists()
+    assert len(cache.NoteCache(vault_root, Config()).entries) == 3
+    assert cache.load_results(vault_root, Config()) is not None
 
 
 def test_no_cache_neither_reads_nor_writes(vault_root: Path) -> None:
+    _checked(vault_root, use_cache=False)
     _answer(vault_root, use_cache=False)
-    assert not cache.cache_file(vault_root).exists()
+    assert not cache.folder(vault_root).exists()
+    _checked(vault_root)
+    before = _files(cache.folder(vault_root))
+    (vault_root / "a.md").write_text("[[b]]", encoding="utf-8")
+    assert _checked(vault_root, use_cache=False) == _answer(vault_root, use_cache=False)
+    assert _files(cache.folder(vault_root)) == before
 
 
-def test_unwritable_cache_folder_is_skipped(vault_root: Path, tmp_path: Path) -> None:
+def test_a_warm_run_writes_nothing(vault_root: Path) -> None:
+    _checked(vault_root)
+    times = {path: path.stat().st_mtime_ns for path in cache.folder(vault_root).iterdir()}
+    _checked(vault_root, paths=["a.md"])
+    _answer(vault_root)
+    assert {path: path.stat().st_mtime_ns for path in times} == times
+
+
+def test_editing_one_note_rewrites_one_shard(vault_root: Path) -> None:
+    _answer(vault_root)
+    shards = sorted(cache.folder(vault_root).glob("notes-*.pickle"))
+    times = {path: path.stat().st_mtime_ns for path in shards}
+    (vault_root / "a.md").write_text("[[b]] [[b]]", encoding="utf-8")
+    _answer(vault_root)
+    changed = [path.name for path in shards if path.stat().st_mtime_ns != times[path]]
+    assert changed == [f"notes-{cache._shard('a.md'):02d}.pickle"]
+
+
+def test_an_unwritable_cache_folder_is_skipped(vault_root: Path, tmp_path: Path) -> None:
     (tmp_path / "cache").write_text("a file where the folder should be", encoding="utf-8")
-    assert _answer(vault_root) == _answer(vault_root, use_cache=False)
+    assert _checked(vault_root) == _answer(vault_root) == _answer(vault_root, use_cache=False)
+
+
+def test_an_interrupted_write_keeps_the_old_cache_and_leaves_no_temporary_file(
+    vault_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _checked(vault_root)
+    before = _files(cache.folder(vault_root))
+
+    def interrupted(source: str, target: str) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    (vault_root / "a.md").write_text("[[b]]", encoding="utf-8")
+    with pytest.raises(KeyboardInterrupt):
+        _checked(vault_root)
+    assert _files(cache.folder(vault_root)) == before
+    monkeypatch.undo()
+    assert _checked(vault_root) == _answer(vault_root, use_cache=False)
 
 
 def test_settings_that_shape_a_parse_invalidate_it(vault_root: Path) -> None:
     load_vault(vault_root, Config())
-    assert cache.load(vault_root, Config(parent_keys=("parent",))) == {}
+    assert len(cache.NoteCache(vault_root, Config()).entries) == 3
+    assert cache.NoteCache(vault_root, Config(parent_keys=("parent",))).entries == {}
+    assert cache.NoteCache(vault_root, Config(max_file_size=10)).entries == {}
+
+
+def test_the_caches_of_vaults_that_are_gone_are_removed(vault_root: Path, tmp_path: Path) -> None:
+    _checked(vault_root)
+    old = cache.folder(vault_root)
+    other = tmp_path / "other"
+    write_files(other, {"x.md": "[[y]]"})
+    _checked(other)
+    assert old.is_dir()
+    write_files(tmp_path / "gone", {"g.md": "x"})
+    _checked(tmp_path / "gone")
+    gone = cache.folder(tmp_path / "gone")
+    for path in sorted((tmp_path / "gone").iterdir()):
+        path.unlink()
+    (tmp_path / "gone").rmdir()
+    write_files(tmp_path / "third", {"z.md": "x"})
+    _checked(tmp_path / "third")
+    assert not gone.exists()
+    assert old.is_dir()
+    assert cache.folder(other).is_dir()
+
+
+def test_a_relative_xdg_cache_home_is_ignored(
+    vault_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache.folder(vault_root).is_relative_to(tmp_path / "home" / ".cache" / "vaultkit")
+
+
+def test_unreadable_notes_are_not_cached(vault_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if os.geteuid() == 0:
+        # root reads whatever the mode says: simulate the refusal instead.
+        original = Path.read_bytes
+
+        def refuse(self: Path) -> bytes:
+            if self.name == "a.md":
+                raise PermissionError(13, "Permission denied")
+            return original(self)
+
+        monkeypatch.setattr(Path, "read_bytes", refuse)
+    else:
+        (vault_root / "a.md").chmod(0)
+    assert ("a.md", 1, 1, "VK001") in _checked(vault_root)
+    assert "a.md" not in cache.NoteCache(vault_root, Config()).entries
+    assert cache.load_results(vault_root, Config()) is None
+
+
+def test_random_edits_answer_as_a_cold_run(
+    generated_vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = tmp_path / "copy"
+    originals = [
+        p for p in generated_vault.rglob("*") if p.is_file() and ".genvault" not in p.parts
+    ]
+    write_files(root, {str(p.relative_to(generated_vault)): p.read_bytes() for p in originals})
+    chance = random.Random(7)
+    for step in range(12):
+        _random_edit(chance, root, step)
+        cold = lint(load_vault(root, use_cache=False))
+        assert lint(load_vault(root)) == cold, step
+        assert check_vault(root).diagnostics == cold, step
+        assert check_vault(root).diagnostics == cold, step
+        assert load_vault(root).edges == load_vault(root, use_cache=False).edges, step
+
+
+def _random_edit(chance: random.Random, root: Path, step: int) -> None:
+    notes = sorted(_notes(root))
+    note = chance.choice(notes)
+    other = chance.choice(notes).stem
+    text = note.read_text(encoding="utf-8")
+    kind = chance.choice(["link", "heading", "alias", "delete", "rename", "create"])
+    if kind == "link":
+        note.write_text(text + f"\n[[{other}]] [[{other}#Nope]]\n", encoding="utf-8")
+    elif kind == "heading":
+        note.write_text(text.replace("\n## ", "\n## Renamed ", 1), encoding="utf-8")
+    elif kind == "alias":
+        note.write_text(f"---\naliases: [{other} {step}]\n---\n{text}", encoding="utf-8")
+    elif kind == "delete":
+        note.unlink()
+    elif kind == "rename":
+        note.rename(note.with_name(f"moved {step}.md"))
+    else:
+        (root / f"new {step}.md").write_text(f"[[{other}]]", encoding="utf-8")
+
+
+def _notes(root: Path) -> list[Path]:
+    return [path for path in root.rglob("*.md") if ".genvault" not in path.parts]

@@ -1,7 +1,15 @@
-"""The real pre-commit tool runs this project's hooks on a repository holding a vault."""
+"""The pre-commit hooks: the real pre-commit runs this checkout's hooks on a repository's vault.
+
+The hook repository is a fresh git repository holding this checkout's package as it stands on
+disk (``pyproject.toml``, ``README.md``, ``.pre-commit-hooks.yaml``, ``src/``), committed, so
+the test exercises the real ``.pre-commit-hooks.yaml`` and the real packaging whether the
+checkout is a clean clone or has uncommitted changes. pre-commit installs it into its own
+virtualenv with pip (the dependencies come from the package index: about 15 s).
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -12,14 +20,17 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, write_files
+from vaultkit.cli import main
 
 PRE_COMMIT = Path(sys.executable).with_name("pre-commit")
+_PACKAGE = ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml")
+_IDENTITY = ("-c", "user.email=vaultkit@example.org", "-c", "user.name=vaultkit")
 
 
 def _git(repo: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """Run git; hook output (which git prints on stderr) is folded into stdout."""
     return subprocess.run(
-        ["git", "-c", "user.email=t@example.org", "-c", "user.name=t", *args],
+        ["git", *_IDENTITY, *args],
         cwd=repo,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -30,62 +41,175 @@ def _git(repo: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedPro
     )
 
 
+def _hook_repository(target: Path, env: dict[str, str]) -> str:
+    """Commit this checkout's package into a new repository; returns the commit."""
+    for name in _PACKAGE:
+        shutil.copy2(ROOT / name, target / name)
+    shutil.copytree(
+        ROOT / "src", target / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+    )
+    for args in (("init", "-q"), ("add", "-A"), ("commit", "-q", "-m", "vaultkit")):
+        done = _git(target, *args, env=env)
+        assert done.returncode == 0, done.stdout
+    return _git(target, "rev-parse", "HEAD", env=env).stdout.strip()
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A repository whose vault is the subfolder ``notes/``, with the hooks installed."""
     if shutil.which("git") is None or not PRE_COMMIT.exists():
         pytest.fail("git and pre-commit are needed for the hook test")
-    head = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout.strip()
-    repo = tmp_path / "repo"
-    write_files(
-        repo,
-        {
-            "notes/.obsidian/app.json": "{}",
-            "notes/a.md": "[[b]]\n",
-            "notes/b.md": "[[a]]\n",
-            ".pre-commit-config.yaml": (
-                f"repos:\n  - repo: {ROOT}\n    rev: {head}\n    hooks:\n"
-                "      - id: vaultkit\n      - id: vaultkit-vault\n"
-                "        args: [--vault, notes]\n"
-            ),
-        },
-    )
     env = {
         **os.environ,
         "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
         "PATH": f"{PRE_COMMIT.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
     }
     env.pop("VIRTUAL_ENV", None)
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    revision = _hook_repository(hooks, env)
+    repo = tmp_path / "repo"
+    write_files(
+        repo,
+        {
+            "README.md": "# A repository whose vault is a folder\n",
+            "notes/.obsidian/app.json": "{}",
+            "notes/a.md": "[[b]]\n",
+            "notes/b.md": "[[a]]\n",
+            # The configuration the README tells users with a vault in a subfolder to paste.
+            ".pre-commit-config.yaml": (
+                f"repos:\n  - repo: {hooks}\n    rev: {revision}\n    hooks:\n"
+                "      - id: vaultkit\n        files: ^notes/\n"
+                "      - id: vaultkit-vault\n        args: [--vault, notes]\n"
+            ),
+        },
+    )
     assert _git(repo, "init", "-q", env=env).returncode == 0
     installed = subprocess.run(
-        [str(PRE_COMMIT), "install"], cwd=repo, capture_output=True, text=True, env=env, check=False
+        [str(PRE_COMMIT), "install", "--install-hooks"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=300,
     )
-    assert installed.returncode == 0, installed.stderr
+    assert installed.returncode == 0, installed.stdout + installed.stderr
     return repo, env
 
 
-def test_hooks_refuse_broken_commits(repo: tuple[Path, dict[str, str]]) -> None:
+def _commit(root: Path, message: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    _git(root, "add", "-A", env=env)
+    return _git(root, "commit", "-m", message, env=env)
+
+
+def test_the_hooks_refuse_commits_that_break_links(repo: tuple[Path, dict[str, str]]) -> None:
     root, env = repo
-    assert _git(root, "add", "-A", env=env).returncode == 0
-    first = _git(root, "commit", "-m", "a clean vault", env=env)
+    first = _commit(root, "a clean vault", env)
     assert first.returncode == 0, first.stdout
+    assert re.search(r"vaultkit \(changed notes\)\.+Passed", first.stdout)
+    assert re.search(r"vaultkit \(whole vault\)\.+Passed", first.stdout)
 
     (root / "notes" / "a.md").write_text("[[b]] [[Nowhere]]\n", encoding="utf-8")
-    _git(root, "add", "notes/a.md", env=env)
-    broken = _git(root, "commit", "-m", "a broken link", env=env)
+    broken = _commit(root, "a broken link", env)
     assert broken.returncode != 0
     assert "notes/a.md:1:7: VK101 [broken-link] no note matches 'Nowhere'" in broken.stdout
     assert re.search(r"vaultkit \(changed notes\)\.+Failed", broken.stdout)
+    assert "\x1b[" not in broken.stdout
 
     (root / "notes" / "a.md").write_text("[[b]] and more\n", encoding="utf-8")
-    _git(root, "add", "notes/a.md", env=env)
-    fixed = _git(root, "commit", "-m", "fixed", env=env)
+    fixed = _commit(root, "fixed", env)
     assert fixed.returncode == 0, fixed.stdout
     assert re.search(r"vaultkit \(changed notes\)\.+Passed", fixed.stdout)
 
     _git(root, "rm", "-q", "notes/b.md", env=env)
     deleted = _git(root, "commit", "-m", "delete a linked note", env=env)
     assert deleted.returncode != 0
+    assert re.search(r"vaultkit \(changed notes\)\.+\(no files to check\)Skipped", deleted.stdout)
     assert re.search(r"vaultkit \(whole vault\)\.+Failed", deleted.stdout)
     assert "notes/a.md:1:1: VK101 [broken-link] no note matches 'b'" in deleted.stdout
+
+
+@pytest.fixture
+def checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A repository root holding a vault in ``notes/``, as the current folder."""
+    write_files(
+        tmp_path,
+        {
+            "README.md": "# notes below\n",
+            "notes/.obsidian/app.json": "{}",
+            "notes/a.md": "[[b]] [[Nowhere]]\n",
+            "notes/b.md": "[[a]] [[sub/c]]\n",
+            "notes/sub/c.md": "[[/a]] [[Lost]]\n",
+        },
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PRE_COMMIT", "1")
+    return tmp_path
+
+
+def _lint(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str]]:
+    status = main(["lint", *args])
+    return status, capsys.readouterr().out.splitlines()
+
+
+def test_each_call_reports_its_own_notes_against_the_whole_vault(
+    checkout: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # pre-commit splits long file lists over several calls: each must stand on its own.
+    assert _lint(capsys, "notes/a.md") == (
+        1,
+        [
+            "notes/a.md:1:7: VK101 [broken-link] no note matches 'Nowhere'",
+            "1 problem (1 error) in 3 notes",
+        ],
+    )
+    assert _lint(capsys, "notes/b.md") == (0, ["no problems in 3 notes"])
+    status, lines = _lint(capsys, "notes/sub/c.md", "notes/b.md")
+    assert (status, lines[:-1]) == (
+        1,
+        ["notes/sub/c.md:1:8: VK101 [broken-link] no note matches 'Lost'"],
+    )
+    status, lines = _lint(capsys, "notes/a.md")
+    assert (status, lines[0]) == (
+        1,
+        "notes/a.md:1:7: VK101 [broken-link] no note matches 'Nowhere'",
+    )
+
+
+def test_deleted_and_non_note_paths_report_nothing(
+    checkout: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (checkout / "notes" / "picture.png").write_bytes(b"png")
+    assert _lint(capsys, "notes/deleted.md", "notes/picture.png", "notes/gone/x.md") == (
+        0,
+        ["no problems in 3 notes"],
+    )
+
+
+def test_the_whole_vault_check_takes_the_vault_folder(
+    checkout: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, lines = _lint(capsys, "--vault", "notes")
+    assert status == 1
+    assert lines[:-1] == [
+        "notes/a.md:1:7: VK101 [broken-link] no note matches 'Nowhere'",
+        "notes/sub/c.md:1:8: VK101 [broken-link] no note matches 'Lost'",
+    ]
+
+
+def test_notes_of_several_vaults_are_reported_together(
+    checkout: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_files(
+        checkout, {"more/.vaultkit.toml": "", "more/x.md": "[[y]]", "more/y.md": "[[x]] [[z]]"}
+    )
+    status, lines = _lint(capsys, "more/y.md", "notes/a.md", "--format", "json")
+    assert status == 1
+    found = json.loads("\n".join(lines))
+    assert [(item["path"], item["line"], item["column"]) for item in found] == [
+        ("more/y.md", 1, 7),
+        ("notes/a.md", 1, 7),
+    ]

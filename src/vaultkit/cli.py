@@ -21,7 +21,7 @@ from vaultkit.model import Diagnostic, Severity, VaultkitError
 from vaultkit.report import LINK_REPORTERS, REPORTERS, Context
 from vaultkit.resolve import Vault
 from vaultkit.rules import RULES, find_rule
-from vaultkit.vault import lint, load_vault
+from vaultkit.vault import check_vault, lint, load_vault, vaults_of
 
 
 def run() -> None:
@@ -203,28 +203,56 @@ def _vault_paths(root: Path, paths: Sequence[Path]) -> list[str]:
 
 
 def lint_command(args: argparse.Namespace) -> int:
-    """Check every link, alias and hierarchy of the vault and report what is broken."""
-    root, config = _settings(args, args.paths)
-    if args.fail_on:
-        config = replace(config, fail_on=Severity[args.fail_on.upper()])
-    vault = load_vault(root, config, use_cache=not args.no_cache)
-    paths = _vault_paths(root, args.paths) if args.paths else None
-    diagnostics = lint(vault, args.select, args.ignore or (), paths)
-    context = Context(root, Path.cwd(), len(vault.notes), color=_color(args))
-    not_fixed = 0
-    if args.fix or args.diff:
-        not_fixed = _fix(args, vault, diagnostics, context)
-        if args.diff:
-            return not_fixed
-        vault = load_vault(
-            root, config, use_cache=not args.no_cache
-        )  # lint again: the report shows what remains
-        diagnostics = lint(vault, args.select, args.ignore or (), paths)
-    text = REPORTERS[args.format](diagnostics, context)
+    """Check every link, alias and hierarchy of the vault and report what is broken.
+
+    With paths, each one's vault is found from where it lies (so pre-commit's file list works
+    from the repository root, whatever folder holds the vault) and only findings located in
+    those notes or folders are reported; a path that is no note of the vault reports nothing.
+    """
+    if args.vault is None and args.paths:
+        groups = vaults_of(args.paths, Path.cwd())
+    else:
+        groups = {_settings(args, args.paths)[0]: list(args.paths)}
+    if len(groups) > 1 and (args.fix or args.diff):
+        raise VaultkitError("--fix and --diff take the notes of one vault at a time")
+    # Notes of several vaults are reported under the folder that holds them all.
+    base = Path(os.path.commonpath(list(groups))) if len(groups) > 1 else next(iter(groups))
+    diagnostics: list[Diagnostic] = []
+    notes = not_fixed = 0
+    failing = False
+    for root, named in groups.items():
+        config = load_config(root)
+        if args.fail_on:
+            config = replace(config, fail_on=Severity[args.fail_on.upper()])
+        paths = _vault_paths(root, named) if named else None
+        if args.fix or args.diff:
+            vault = load_vault(root, config, use_cache=not args.no_cache)
+            found = lint(vault, args.select, args.ignore or (), paths)
+            context = Context(root, Path.cwd(), len(vault.notes), color=_color(args))
+            not_fixed = _fix(args, vault, found, context)
+            if args.diff:
+                return not_fixed
+        # After --fix this lints again: the report shows what remains.
+        checked = check_vault(
+            root,
+            config,
+            select=args.select,
+            ignore=args.ignore or (),
+            paths=paths,
+            use_cache=not args.no_cache,
+        )
+        notes += checked.notes
+        failing = failing or any(item.severity >= config.fail_on for item in checked.diagnostics)
+        prefix = "" if root == base else root.relative_to(base).as_posix() + "/"
+        diagnostics += [
+            replace(item, path=prefix + item.path) if prefix else item
+            for item in checked.diagnostics
+        ]
+    context = Context(base, Path.cwd(), notes, color=_color(args))
+    text = REPORTERS[args.format](sorted(diagnostics), context)
     if args.quiet and args.format == "text":
         text = "".join(text.splitlines(keepends=True)[:-1])
     _emit(args, text)
-    failing = any(item.severity >= config.fail_on for item in diagnostics)
     return 1 if (failing and not args.exit_zero) or not_fixed else 0
 
 

@@ -1,64 +1,122 @@
-"""The pipeline end to end: ``load_vault`` (scan, read, parse, index, resolve) and ``lint``."""
+"""The pipeline end to end: ``load_vault`` (scan, read, parse, index, resolve), then ``lint``."""
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Sequence
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from vaultkit import cache
-from vaultkit.config import Config, glob_matcher, load_config
+from vaultkit.config import CONFIG_FILE, Config, find_vault, glob_matcher, load_config
 from vaultkit.index import build_index
-from vaultkit.model import Diagnostic, Note, Problem, VaultkitError
+from vaultkit.model import Diagnostic, Edge, Note, Problem, VaultkitError
 from vaultkit.parallel import parse_paths
 from vaultkit.parse import parse_note, unreadable_note
 from vaultkit.read import read_note
-from vaultkit.resolve import Vault, resolve_vault
-from vaultkit.rules import select_rules
-from vaultkit.scan import scan_vault
+from vaultkit.resolve import Resolver, Vault, resolve_vault
+from vaultkit.rules import Rule, select_rules
+from vaultkit.scan import Scan, scan_vault
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """What ``check_vault`` found, and how many notes the vault holds."""
+
+    diagnostics: list[Diagnostic]
+    notes: int
 
 
 def load_vault(root: Path | str, config: Config | None = None, *, use_cache: bool = True) -> Vault:
     """Read, parse and resolve every note of the vault at ``root``.
 
-    With ``use_cache``, notes whose size and modification time are unchanged come from the
-    parse cache (see ``cache.py``) and only the others are read and parsed.
+    With ``use_cache``, unchanged notes and their resolved links come from the cache (see
+    ``cache.py``) and only the others are read, parsed and resolved; the answer is the same.
     """
-    root = Path(root)
-    if not root.is_dir():
-        raise VaultkitError(f"{root}: not a folder")
-    root = root.resolve()
-    if config is None:
-        config = load_config(root)
+    root, config = _settle(root, config)
     scan = scan_vault(root, glob_matcher(config.exclude))
-    collecting = gc.isenabled()
-    # Loading makes millions of small records and no reference cycles: left on, the cyclic
-    # collector re-traverses the growing heap again and again (40 % of a cold lint at 10k).
-    gc.disable()
-    try:
-        notes = (
-            _notes(root, scan.notes, config) if use_cache else parse_paths(root, scan.notes, config)
-        )
-        index = build_index(notes.values(), scan.attachments, scan.outside)
-        return resolve_vault(root, config, notes, scan.attachments, index)
-    finally:
-        # The vault lives on: move it out of the collector's sight, or the next full
-        # collection would traverse every record once more.
-        gc.freeze()
-        if collecting:
-            gc.enable()
+    with _collector_paused():
+        if not use_cache:
+            return _parsed_vault(root, config, scan)
+        started = time.time_ns()
+        return _cached_vault(root, config, scan, _stamps(root, scan), started)[0]
 
 
-def _notes(root: Path, paths: tuple[str, ...], config: Config) -> dict[str, Note]:
-    cached = cache.load(root, config)
-    stamps = {path: cache.stamp(root, path) for path in paths}
-    fresh = [path for path in paths if path not in cached or cached[path][0] != stamps[path]]
-    parsed = parse_paths(root, fresh, config)
-    notes = {path: parsed[path] if path in parsed else cached[path][1] for path in paths}
-    if fresh or len(cached) != len(paths):
-        entries = {path: (stamp, notes[path]) for path, stamp in stamps.items() if stamp}
-        cache.save(root, config, entries)
-    return notes
+def check_vault(
+    root: Path | str,
+    config: Config | None = None,
+    *,
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] = (),
+    paths: Iterable[str] | None = None,
+    use_cache: bool = True,
+) -> Checked:
+    """``lint(load_vault(root, config), select, ignore, paths)``, and the vault's note count.
+
+    With ``use_cache``, a vault found exactly as it was at the last check (every note's size
+    and times, every file, the config) is answered from the stored findings without reading
+    or parsing anything; otherwise it is loaded as ``load_vault`` does and the findings of the
+    whole vault are stored for next time.
+    """
+    root, config = _settle(root, config)
+    rules = select_rules(select or config.select, (*config.ignore, *ignore))
+    wanted = _within(paths)
+    scan = scan_vault(root, glob_matcher(config.exclude))
+    if not use_cache:
+        with _collector_paused():
+            vault = _parsed_vault(root, config, scan)
+            found = _findings(vault, rules)
+        return Checked([item for item in found if wanted(item.path)], len(vault.notes))
+    started = time.time_ns()
+    stamps = _stamps(root, scan)
+    state = cache.state_key(config, stamps, scan.attachments, scan.outside)
+    selection = tuple(rule.code for rule in rules)
+    stored = cache.load_results(root, config)
+    if stored is not None and stored.state == state:
+        hit = stored.found.get(selection)
+        if hit is not None and cache.verified(root, stored.racy):
+            return Checked([item for item in hit if wanted(item.path)], len(scan.notes))
+    with _collector_paused():
+        vault, entries = _cached_vault(root, config, scan, stamps, started)
+        found = _findings(vault, rules)
+    racy = _racy_digests(stamps, entries, started)
+    if racy is not None:
+        earlier = stored.found if stored is not None and stored.state == state else {}
+        others = [item for item in earlier.items() if item[0] != selection]
+        kept = dict(others[-(cache.SELECTIONS - 1) :])
+        kept[selection] = tuple(found)
+        cache.save_results(root, config, cache.Results(state, racy, kept))
+    return Checked([item for item in found if wanted(item.path)], len(vault.notes))
+
+
+def vaults_of(paths: Iterable[Path], cwd: Path) -> dict[Path, list[Path]]:
+    """Group paths by the vault that holds each, found from the path's own location.
+
+    A path's vault is the nearest folder above it with ``.obsidian/`` or ``.vaultkit.toml``;
+    a path with neither above it belongs to the vault of ``cwd`` when it lies inside it (a
+    vault without markers, checked from its root), else to its own folder.
+    """
+    default = find_vault(cwd)
+    marked: dict[Path, Path | None] = {}
+    groups: dict[Path, list[Path]] = {}
+    for path in paths:
+        absolute = path.resolve()
+        start = absolute if absolute.is_dir() else absolute.parent
+        if start not in marked:
+            found = find_vault(start)
+            marked[start] = found if _has_marker(found) else None
+        root = marked[start]
+        if root is None:
+            root = default if absolute.is_relative_to(default) else start
+        groups.setdefault(root, []).append(path)
+    return groups
+
+
+def _has_marker(folder: Path) -> bool:
+    return (folder / ".obsidian").is_dir() or (folder / CONFIG_FILE).is_file()
 
 
 def load_note(root: Path, path: str, config: Config, parent_keys: frozenset[str]) -> Note:
@@ -77,19 +135,162 @@ def lint(
 ) -> list[Diagnostic]:
     """Run the enabled rules; drop suppressed findings; keep only ``paths`` when given.
 
-    ``select`` replaces the config's selection; ``ignore`` adds to the config's.
+    ``select`` replaces the config's selection; ``ignore`` adds to the config's. ``paths``
+    are vault-relative notes or folders (a folder keeps the findings of every note under it,
+    ``""`` or ``"."`` the whole vault); a path that is not a note of the vault keeps nothing.
     """
     config = vault.config
     rules = select_rules(select or config.select, (*config.ignore, *ignore))
-    wanted = frozenset(paths) if paths is not None else None
-    found = [
-        diagnostic
-        for rule in rules
-        for diagnostic in rule.check(vault)
-        if wanted is None or diagnostic.path in wanted
-    ]
+    wanted = _within(paths)
+    return [item for item in _findings(vault, rules) if wanted(item.path)]
+
+
+def _findings(vault: Vault, rules: Iterable[Rule]) -> list[Diagnostic]:
+    found = [diagnostic for rule in rules for diagnostic in rule.check(vault)]
     suppressed = _Suppressed(vault)
     return sorted(diagnostic for diagnostic in found if not suppressed(diagnostic))
+
+
+def _within(paths: Iterable[str] | None) -> Callable[[str], bool]:
+    if paths is None:
+        return _everything
+    exact: set[str] = set()
+    for path in paths:
+        path = path.strip("/")
+        if path in ("", "."):
+            return _everything
+        exact.add(path.removeprefix("./"))
+    folders = tuple(path + "/" for path in exact)
+    return lambda path: path in exact or path.startswith(folders)
+
+
+def _everything(path: str) -> bool:
+    return True
+
+
+def _settle(root: Path | str, config: Config | None) -> tuple[Path, Config]:
+    root = Path(root)
+    if not root.is_dir():
+        raise VaultkitError(f"{root}: not a folder")
+    root = root.resolve()
+    return root, config if config is not None else load_config(root)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    collecting = gc.isenabled()
+    # Loading makes millions of small records and no reference cycles: left on, the cyclic
+    # collector re-traverses the growing heap again and again (40 % of a cold lint at 10k).
+    gc.disable()
+    try:
+        yield
+    finally:
+        # The vault lives on: move it out of the collector's sight, or the next full
+        # collection would traverse every record once more.
+        gc.freeze()
+        if collecting:
+            gc.enable()
+
+
+def _parsed_vault(root: Path, config: Config, scan: Scan) -> Vault:
+    notes = parse_paths(root, scan.notes, config)
+    index = build_index(notes.values(), scan.attachments, scan.outside)
+    return resolve_vault(root, config, notes, scan.attachments, index)
+
+
+def _stamps(root: Path, scan: Scan) -> dict[str, cache.Stamp | None]:
+    base = os.fspath(root)
+    join = os.path.join
+    return {path: cache.stamp(join(base, path)) for path in scan.notes}
+
+
+def _cached_vault(
+    root: Path,
+    config: Config,
+    scan: Scan,
+    stamps: Mapping[str, cache.Stamp | None],
+    started: int,
+) -> tuple[Vault, dict[str, cache.Entry]]:
+    """The vault, reusing what the cache holds; also the entries to keep, which it saves."""
+    store = cache.NoteCache(root, config)
+    base = os.fspath(root)
+    entries: dict[str, cache.Entry] = {}
+    fresh: dict[str, bytes | None] = {}
+    for path in scan.notes:
+        found = stamps[path]
+        old = store.entries.get(path)
+        if found is None:
+            fresh[path] = None
+        elif old is not None and old.stamp == found and not old.racy:
+            entries[path] = old
+        else:
+            # Hashed before the parse reads it: if the file changes in between, its next
+            # stamp or hash differs from the one kept, and it is parsed again.
+            hashed = cache.file_digest(os.path.join(base, path))
+            if old is not None and hashed == old.digest:
+                racy = cache.is_racy(found, started)
+                same = old.stamp == found and old.racy == racy
+                entries[path] = old if same else old._replace(stamp=found, racy=racy)
+            else:
+                fresh[path] = hashed
+    parsed = parse_paths(root, list(fresh), config)
+    moved: set[str] = set()
+    for path, hashed in fresh.items():
+        note = parsed[path]
+        old = store.entries.get(path)
+        if old is None or _anchors(old.note) != _anchors(note):
+            moved.add(path)
+        found = stamps[path]
+        if found is not None and hashed is not None and cache.cacheable(note):
+            entries[path] = cache.Entry(found, cache.is_racy(found, started), hashed, note)
+    notes = {path: entries[path].note if path in entries else parsed[path] for path in scan.notes}
+    index = build_index(notes.values(), scan.attachments, scan.outside)
+    key = cache.edges_key(config, notes, scan.attachments, scan.outside)
+    resolver = Resolver(index, notes, config)
+    edges: list[Edge] = []
+    for path, note in notes.items():
+        entry = entries.get(path)
+        kept = entry.edges if entry is not None and entry.edges_key == key else None
+        if kept is None or path in fresh:
+            kept = tuple(resolver.edge(path, link) for link in note.links)
+        elif moved:
+            # A link to a heading or block asks its target's headings and blocks, which
+            # a changed note may have gained or lost; every other answer stands.
+            kept = tuple(
+                resolver.edge(path, edge.link)
+                if edge.link.subpath and edge.resolved in moved
+                else edge
+                for edge in kept
+            )
+        if entry is not None and (entry.edges_key != key or _differ(kept, entry.edges)):
+            entries[path] = entry._replace(edges=kept, edges_key=key)
+        edges.extend(kept)
+    store.save(entries)
+    vault = Vault(root, config, notes, scan.attachments, index, tuple(edges))
+    return vault, entries
+
+
+def _differ(edges: tuple[Edge, ...], kept: tuple[Edge, ...] | None) -> bool:
+    return edges is not kept and edges != kept
+
+
+def _anchors(note: Note) -> tuple[object, ...]:
+    return note.readable, note.headings, note.blocks
+
+
+def _racy_digests(
+    stamps: Mapping[str, cache.Stamp | None], entries: Mapping[str, cache.Entry], started: int
+) -> tuple[tuple[str, bytes], ...] | None:
+    """The hashes that prove the racy notes unchanged; None when findings must not be kept."""
+    racy = []
+    for path, found in stamps.items():
+        entry = entries.get(path)
+        if found is None or entry is None:
+            # Unreadable or timed out: a finding about this run, not about the vault.
+            return None
+        if cache.is_racy(found, started):
+            racy.append((path, entry.digest))
+    return tuple(racy)
 
 
 def _names(selectors: Iterable[str], code: str, name: str) -> bool:

@@ -1,0 +1,105 @@
+"""The pipeline end to end: loading, path filters, ``check_vault`` and finding each path's vault."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLE, MakeVault, codes, write_files
+from vaultkit.config import Config
+from vaultkit.model import VaultkitError
+from vaultkit.vault import check_vault, lint, load_vault, vaults_of
+
+FILES = {
+    "a.md": "[[Nowhere]]",
+    "sub/b.md": "[[a]] [[gone]]",
+    "sub/deep/c.md": "[[a]] [[b]] [[lost]]",
+    "subway.md": "[[a]] [[missing]]",
+}
+
+
+def test_paths_keep_the_findings_of_notes_and_folders(make_vault: MakeVault) -> None:
+    vault = make_vault(FILES)
+    everything = codes(lint(vault, ignore=["VK201"]))
+
+    def only(*paths: str) -> list[str]:
+        return [item[0] for item in codes(lint(vault, ignore=["VK201"], paths=paths))]
+
+    assert only("a.md") == ["a.md"]
+    assert only("sub") == only("sub/") == ["sub/b.md", "sub/deep/c.md"]
+    assert only("sub/deep", "a.md") == ["a.md", "sub/deep/c.md"]
+    assert only(".") == only("") == [item[0] for item in everything]
+
+
+def test_a_path_that_is_no_note_of_the_vault_reports_nothing(make_vault: MakeVault) -> None:
+    vault = make_vault(FILES)
+    assert lint(vault, paths=["deleted.md", "picture.png", "no/such/folder", "sub/b"]) == []
+    assert lint(vault, paths=[]) == []
+
+
+def test_links_still_resolve_against_the_whole_vault(make_vault: MakeVault) -> None:
+    vault = make_vault({"a.md": "[[b]] [[c]]", "b.md": "[[a]]", "c.md": "[[gone]]"})
+    assert codes(lint(vault, paths=["a.md"])) == []
+    assert codes(lint(vault, paths=["c.md"]), "VK1") == [("c.md", 1, 1, "VK101")]
+
+
+@pytest.mark.parametrize("use_cache", [True, False])
+def test_check_vault_answers_as_lint_of_load_vault(use_cache: bool) -> None:
+    vault = load_vault(SAMPLE, use_cache=False)
+    for options in ({}, {"select": ["VK1"]}, {"ignore": ["VK201"]}, {"paths": ["Models"]}):
+        expected = lint(vault, **options)  # type: ignore[arg-type]
+        for _ in range(2):
+            found = check_vault(SAMPLE, use_cache=use_cache, **options)  # type: ignore[arg-type]
+            assert found.diagnostics == expected
+            assert found.notes == len(vault.notes)
+
+
+def test_load_vault_keeps_its_signature(tmp_path: Path) -> None:
+    write_files(tmp_path, {"a.md": "[[b]]", "b.md": "[[a]]"})
+    assert sorted(load_vault(tmp_path).notes) == ["a.md", "b.md"]
+    assert sorted(load_vault(str(tmp_path), Config()).notes) == ["a.md", "b.md"]
+    parameters = inspect.signature(load_vault).parameters
+    assert parameters["use_cache"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert list(inspect.signature(lint).parameters) == ["vault", "select", "ignore", "paths"]
+    with pytest.raises(VaultkitError):
+        load_vault(tmp_path / "missing")
+
+
+def test_each_path_belongs_to_the_vault_found_from_where_it_lies(tmp_path: Path) -> None:
+    write_files(
+        tmp_path,
+        {
+            "repo/README.md": "# a repository",
+            "repo/notes/.obsidian/app.json": "{}",
+            "repo/notes/a.md": "x",
+            "repo/notes/sub/b.md": "x",
+            "repo/other/.vaultkit.toml": "",
+            "repo/other/c.md": "x",
+        },
+    )
+    repo = tmp_path / "repo"
+    paths = [
+        repo / "notes/a.md",
+        repo / "notes/sub/b.md",
+        repo / "notes/deleted.md",
+        repo / "other/c.md",
+        repo / "README.md",
+    ]
+    assert vaults_of(paths, repo) == {
+        (repo / "notes").resolve(): paths[:3],
+        (repo / "other").resolve(): [paths[3]],
+        repo.resolve(): [paths[4]],
+    }
+
+
+def test_a_vault_without_markers_is_the_one_checked_from(tmp_path: Path) -> None:
+    write_files(tmp_path, {"v/a.md": "x", "v/sub/b.md": "x"})
+    root = tmp_path / "v"
+    assert vaults_of([root / "sub/b.md"], root) == {root.resolve(): [root / "sub/b.md"]}
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert vaults_of([root / "sub/b.md"], elsewhere) == {
+        (root / "sub").resolve(): [root / "sub/b.md"]
+    }
