@@ -99,9 +99,11 @@ def cold_lint(root: Path, runs: int, defaults: bool = True) -> Cold:
     imports: list[float] = []
     peak = 0
     result: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="vaultkit-bench-cache-") as cache:
-        env = {**os.environ, "XDG_CACHE_HOME": cache, "PYTHONHASHSEED": "0"}
-        for _ in range(runs):
+    for _ in range(runs):
+        # A new empty cache folder for every run: the cache one run writes would make the
+        # next one warm.
+        with tempfile.TemporaryDirectory(prefix="vaultkit-bench-cache-") as cache:
+            env = {**os.environ, "XDG_CACHE_HOME": cache, "PYTHONHASHSEED": "0"}
             child = _python(_COLD, str(root), "defaults" if defaults else "found", env=env)
             result = json.loads(child.stdout)
             wall.append(child.seconds)
