@@ -6,9 +6,11 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import vaultkit.read
 from tests.conftest import MakeVault, codes, lint_files, run_vaultkit, write_files
 from vaultkit import cli
 from vaultkit.model import Status
@@ -151,14 +153,14 @@ def test_vanished_note_is_vk001(make_vault: MakeVault, tmp_path: Path) -> None:
 
 
 def test_permission_denied_is_vk001(make_vault: MakeVault, monkeypatch: pytest.MonkeyPatch) -> None:
-    original = Path.read_bytes
+    original = open
 
-    def refuse(self: Path) -> bytes:
-        if self.name == "locked.md":
+    def refuse(file: str, *args: Any, **kwargs: Any) -> Any:
+        if os.path.basename(file) == "locked.md":
             raise PermissionError(13, "Permission denied")
-        return original(self)
+        return original(file, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(vaultkit.read, "open", refuse, raising=False)
     found = lint_files(make_vault, {"locked.md": "x", "a.md": "[[locked]]"})
     assert found == [("locked.md", 1, 1, "VK001")]
 

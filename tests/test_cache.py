@@ -9,9 +9,11 @@ import struct
 import zlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import vaultkit.read
 from tests.conftest import write_files
 from vaultkit import cache, vault
 from vaultkit.config import Config
@@ -39,13 +41,13 @@ def vault_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The paths each load reads and parses (cache misses), in order."""
     seen: list[str] = []
-    original = vault.parse_paths
+    original = vault.parse_paths_hashed
 
     def spy(root: Path, paths: list[str], config: Config) -> dict[str, object]:
         seen.extend(paths)
         return original(root, paths, config)  # type: ignore[return-value]
 
-    monkeypatch.setattr(vault, "parse_paths", spy)
+    monkeypatch.setattr(vault, "parse_paths_hashed", spy)
     return seen
 
 
@@ -320,14 +322,14 @@ def test_a_relative_xdg_cache_home_is_ignored(
 def test_unreadable_notes_are_not_cached(vault_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if os.geteuid() == 0:
         # root reads whatever the mode says: simulate the refusal instead.
-        original = Path.read_bytes
+        original = open
 
-        def refuse(self: Path) -> bytes:
-            if self.name == "a.md":
+        def refuse(file: str, *args: Any, **kwargs: Any) -> Any:
+            if os.path.basename(file) == "a.md":
                 raise PermissionError(13, "Permission denied")
-            return original(self)
+            return original(file, *args, **kwargs)
 
-        monkeypatch.setattr(Path, "read_bytes", refuse)
+        monkeypatch.setattr(vaultkit.read, "open", refuse, raising=False)
     else:
         (vault_root / "a.md").chmod(0)
     assert ("a.md", 1, 1, "VK001") in _checked(vault_root)

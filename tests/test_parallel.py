@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -174,9 +175,29 @@ def test_the_collector_is_left_as_it_was(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("running", "expected"), [("1/80", 4), ("2/80", 3), ("3/90", 2), ("4/90", 1), ("9/99", 1)]
+)
+def test_default_workers_leave_cores_busy_now_alone(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, running: str, expected: int
+) -> None:
+    real_open = open
+
+    def fake_open(file: str, *args: Any, **kwargs: Any) -> Any:
+        if file == "/proc/loadavg":
+            (tmp_path / "loadavg").write_text(f"3.50 3.10 2.00 {running} 12345\n")
+            return real_open(tmp_path / "loadavg", *args, **kwargs)
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(parallel, "available_cpus", lambda: 4)
+    monkeypatch.setattr(parallel, "open", fake_open, raising=False)
+    # The running count wins over a 1-minute load average that says every core is busy.
+    assert parallel.default_workers() == expected
+
+
+@pytest.mark.parametrize(
     ("load", "expected"), [(0.0, 4), (0.3, 4), (1.4, 3), (2.9, 1), (7.5, 1), (None, 4)]
 )
-def test_default_workers_leave_busy_cores_alone(
+def test_without_proc_the_load_average_counts(
     monkeypatch: pytest.MonkeyPatch, load: float | None, expected: int
 ) -> None:
     def getloadavg() -> tuple[float, float, float]:
@@ -184,6 +205,10 @@ def test_default_workers_leave_busy_cores_alone(
             raise OSError("no load average here")
         return (load, load, load)
 
+    def no_proc(file: str, *args: Any, **kwargs: Any) -> Any:
+        raise FileNotFoundError(file)
+
     monkeypatch.setattr(parallel, "available_cpus", lambda: 4)
+    monkeypatch.setattr(parallel, "open", no_proc, raising=False)
     monkeypatch.setattr(parallel.os, "getloadavg", getloadavg)
     assert parallel.default_workers() == expected

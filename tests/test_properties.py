@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import urllib.parse
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vaultkit.frontmatter import read_frontmatter
+from vaultkit.markdown import unquote as markdown_unquote
 from vaultkit.model import Note
 from vaultkit.parse import parse_note
 from vaultkit.read import decode
@@ -74,3 +77,15 @@ def test_random_frontmatter(text: str) -> None:
     front = read_frontmatter(text)
     assert front.body_line >= 1
     _check_positions(text, parse_note("a.md", text, timeout=5))
+
+
+percent_text = st.lists(
+    st.sampled_from(["%", "%2", "%20", "%C3", "%A9", "%c3%a9", "%FF", "%zz", "a", "é", " ", "%%"]),
+    max_size=30,
+).map("".join)
+
+
+@SETTINGS
+@given(percent_text)
+def test_unquote_is_the_standard_one(text: str) -> None:
+    assert markdown_unquote(text) == urllib.parse.unquote(text)

@@ -48,15 +48,26 @@ import shutil
 import struct
 import sys
 import tempfile
+import threading
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from vaultkit import __version__, model
 from vaultkit.config import Config
-from vaultkit.model import Block, Diagnostic, Edge, Heading, Link, Note
+from vaultkit.model import (
+    Block,
+    Diagnostic,
+    Edge,
+    Heading,
+    Link,
+    Note,
+    note_from_values,
+    note_values,
+)
+from vaultkit.read import digest
 
 FORMAT = 2
 SHARDS = 32
@@ -116,11 +127,6 @@ def stamp(path: str) -> Stamp | None:
 def is_racy(found: Stamp, started_ns: int) -> bool:
     """Whether a stamp taken at ``started_ns`` is too close to the file's last change to trust."""
     return max(found[1], found[2]) >= started_ns - RACY_NS
-
-
-def digest(data: bytes) -> bytes:
-    """The hash a note's bytes are compared by."""
-    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 def file_digest(path: str) -> bytes | None:
@@ -194,48 +200,86 @@ class NoteCache:
             return None
         return shard
 
-    def save(self, entries: Mapping[str, Entry]) -> None:
-        """Write back the shards whose entries differ from those read."""
+    def save(self, entries: Mapping[str, Entry], *, background: bool = False) -> Callable[[], None]:
+        """Write back the shards whose entries differ from those read; returns a ``wait``.
+
+        With ``background``, the shards are encoded and written by a forked child while the
+        caller goes on (checking the rules, printing the report: at 10k notes the writing
+        takes about half a second, which the second core absorbs); the caller must call the
+        returned ``wait`` before it exits, so the cache is complete when the command ends.
+        Without ``fork``, or while other threads run (forking them is unsafe), it writes now.
+        """
         wanted: list[dict[str, Entry]] = [{} for _ in range(SHARDS)]
         for path, entry in entries.items():
             wanted[_shard(path)][path] = entry
+        writes: list[tuple[Path, dict[str, Entry]]] = []
         for number, (old, new) in enumerate(zip(self._shards, wanted, strict=True)):
             if old is not None and old.keys() == new.keys() and _same(old, new):
                 continue
-            target = self._folder / f"notes-{number:02d}.pickle"
-            if new:
-                _write(target, self._header, {path: _encode(entry) for path, entry in new.items()})
-            elif old is None or old:
-                _remove(target)
+            if new or old is None or old:
+                writes.append((self._folder / f"notes-{number:02d}.pickle", new))
             self._shards[number] = new
+        if not writes:
+            return _nothing
+        if background and _can_fork():
+            try:
+                child = os.fork()
+            except OSError:
+                child = -1
+            if child == 0:
+                try:
+                    self._write_shards(writes)
+                finally:
+                    os._exit(0)
+            if child > 0:
+                return lambda: _reap(child)
+        self._write_shards(writes)
+        return _nothing
+
+    def _write_shards(self, writes: Sequence[tuple[Path, Mapping[str, Entry]]]) -> None:
+        for target, shard in writes:
+            if shard:
+                _write(
+                    target, self._header, {path: _encode(entry) for path, entry in shard.items()}
+                )
+            else:
+                _remove(target)
 
 
-# A note's links, headings and blocks, and its edges, are stored as plain tuples (an edge
-# without its source and link, which the note already holds): see the module docstring.
-_NESTED = {"links": Link, "headings": Heading, "blocks": Block}
-_NOTE_FIELDS = tuple(item.name for item in fields(Note))
-_NESTED_AT = tuple((_NOTE_FIELDS.index(name), kind) for name, kind in _NESTED.items())
+def _can_fork() -> bool:
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+def _reap(child: int) -> None:
+    while True:
+        try:
+            os.waitpid(child, 0)
+        except ChildProcessError:
+            return
+        except InterruptedError:
+            continue
+        return
+
+
+def _nothing() -> None:
+    return None
+
+
+# A note is stored as plain tuples (``model.note_values``) and its edges without their source
+# and link, which the note already holds: see the module docstring.
 _new = tuple.__new__
 
 
 def _encode(entry: Entry) -> tuple[object, ...]:
-    note = entry.note
-    values = tuple(
-        tuple(map(tuple, getattr(note, name))) if name in _NESTED else getattr(note, name)
-        for name in _NOTE_FIELDS
-    )
     edges = None if entry.edges is None else tuple([edge[2:] for edge in entry.edges])
-    return entry.stamp, entry.racy, entry.digest, values, edges, entry.edges_key
+    return entry.stamp, entry.racy, entry.digest, note_values(entry.note), edges, entry.edges_key
 
 
 def _decode(path: str, raw: tuple[Any, ...]) -> Entry:
     stamp, racy, hashed, values, edges, key = raw
-    if len(values) != len(_NOTE_FIELDS) or values[0] != path:
+    if not values or values[0] != path:
         raise ValueError("not a note of this shard")
-    values = list(values)
-    for position, kind in _NESTED_AT:
-        values[position] = tuple([_new(kind, item) for item in values[position]])
-    note = Note(*values)
+    note = note_from_values(values)
     if edges is not None:
         pairs = zip(note.links, edges, strict=True)
         edges = tuple([_new(Edge, (path, link, *rest)) for link, rest in pairs])
@@ -390,9 +434,16 @@ def _write(path: Path, header: tuple[object, ...], body: object) -> None:
 def _create(place: Path, vault: str) -> None:
     """Make a vault's cache folder, noting whose it is, and forget vaults that are gone."""
     place.mkdir(mode=0o700, parents=True, exist_ok=True)
-    (place / _OWNER).write_text(vault + "\n", encoding="utf-8", errors="surrogateescape")
+    # Written whole or not at all: another vaultkit reading a half-written name would take
+    # the vault for gone.
+    handle, temporary = tempfile.mkstemp(prefix=".vault-", dir=place)
+    with os.fdopen(handle, "w", encoding="utf-8", errors="surrogateescape") as out:
+        out.write(vault + "\n")
+    os.replace(temporary, place / _OWNER)
     # Without this, every vault ever checked (temporary ones included) would keep its cache.
     for other in place.parent.iterdir():
+        if other == place:
+            continue
         try:
             owner = (other / _OWNER).read_text(encoding="utf-8", errors="surrogateescape")
         except OSError:

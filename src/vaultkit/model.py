@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
-from typing import NamedTuple
+from dataclasses import dataclass, field, fields
+from typing import Any, NamedTuple
 
 
 class VaultkitError(Exception):
@@ -148,6 +148,37 @@ class Note:
     @property
     def folder(self) -> str:
         return self.path.rsplit("/", 1)[0] if "/" in self.path else ""
+
+
+# A note as plain tuples, for crossing a process boundary or going into the cache: pickle
+# writes and reads plain tuples in C, while each NamedTuple costs it a Python call both ways
+# (at 10k notes, 214k links: 1.0 s to write and 0.43 s to read the records, against 0.45 s
+# and 0.3 s as tuples).
+NOTE_FIELDS = tuple(item.name for item in fields(Note))
+_NESTED_AT = tuple(
+    (NOTE_FIELDS.index(name), kind)
+    for name, kind in (("links", Link), ("headings", Heading), ("blocks", Block))
+)
+_NESTED = frozenset(position for position, _ in _NESTED_AT)
+_new = tuple.__new__
+
+
+def note_values(note: Note) -> tuple[Any, ...]:
+    """A note's fields in order, its links, headings and blocks as plain tuples."""
+    return tuple(
+        tuple(map(tuple, getattr(note, name))) if position in _NESTED else getattr(note, name)
+        for position, name in enumerate(NOTE_FIELDS)
+    )
+
+
+def note_from_values(values: tuple[Any, ...] | list[Any]) -> Note:
+    """The note ``note_values`` gave; a wrong shape raises ValueError or TypeError."""
+    if len(values) != len(NOTE_FIELDS):
+        raise ValueError("not the fields of a note")
+    values = list(values)
+    for position, kind in _NESTED_AT:
+        values[position] = tuple([_new(kind, item) for item in values[position]])
+    return Note(*values)
 
 
 class Edge(NamedTuple):

@@ -22,7 +22,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from vaultkit.config import Config
-from vaultkit.model import Note
+from vaultkit.model import Note, note_from_values, note_values
 
 MIN_NOTES = 500
 _CHUNKS_PER_WORKER = 4
@@ -37,6 +37,15 @@ def parse_paths(
     was split: a pool that cannot start or breaks (no ``fork`` or semaphores in a sandbox, a
     killed worker) makes the whole batch run in-process instead.
     """
+    return {
+        path: note for path, (note, _) in parse_paths_hashed(root, paths, config, workers).items()
+    }
+
+
+def parse_paths_hashed(
+    root: Path, paths: Sequence[str], config: Config, workers: int | None = None
+) -> dict[str, tuple[Note, bytes | None]]:
+    """``parse_paths``, with the hash of the bytes each note was parsed from (for the cache)."""
     parent_keys = frozenset(config.parent_keys)
     count = workers if workers is not None else default_workers()
     collecting = gc.isenabled()
@@ -56,19 +65,32 @@ def parse_paths(
 
 
 def default_workers() -> int:
-    """The CPUs this process may run on, less those other work keeps busy.
+    """The CPUs this process may run on, less those other work keeps busy right now.
 
     On two cores with one of them taken by something else, a pool of two is slower than one
     process (measured at 10k: 0.7x), because the parent and the workers then share one core
-    and pickling the notes back is pure overhead. The 1-minute load average says how many
-    cores are busy; it is a coarse signal, so only whole busy cores are subtracted.
+    and pickling the notes back is pure overhead. What counts is the tasks runnable at this
+    instant (``/proc/loadavg``'s running count, this process excluded): the 1-minute load
+    average would also count vaultkit's own run of a moment ago, so two lints in a row would
+    make the second one serial. Elsewhere the load average is the signal; only whole busy
+    cores are subtracted.
     """
     cpus = available_cpus()
+    return max(1, min(cpus, round(cpus - busy_cores())))
+
+
+def busy_cores() -> float:
+    """How many cores other work keeps busy now (0 when it cannot be told)."""
     try:
-        busy = os.getloadavg()[0]
+        with open("/proc/loadavg", encoding="ascii") as handle:
+            running = handle.read().split()[3].split("/")[0]
+        return max(0, int(running) - 1)
+    except (OSError, IndexError, ValueError):
+        pass
+    try:
+        return os.getloadavg()[0]
     except (AttributeError, OSError):
-        busy = 0.0
-    return max(1, min(cpus, round(cpus - busy)))
+        return 0.0
 
 
 def available_cpus() -> int:
@@ -81,36 +103,44 @@ def available_cpus() -> int:
 
 def _serial(
     root: Path, paths: Sequence[str], config: Config, parent_keys: frozenset[str]
-) -> dict[str, Note]:
-    from vaultkit.vault import load_note  # imported here: vault.py may import this module
+) -> dict[str, tuple[Note, bytes | None]]:
+    from vaultkit.vault import load_note_hashed  # imported here: vault.py imports this module
 
-    return {path: load_note(root, path, config, parent_keys) for path in paths}
+    return {path: load_note_hashed(root, path, config, parent_keys) for path in paths}
 
 
 def _pooled(
     root: Path, paths: Sequence[str], config: Config, parent_keys: frozenset[str], workers: int
-) -> dict[str, Note]:
+) -> dict[str, tuple[Note, bytes | None]]:
     size = max(1, -(-len(paths) // (workers * _CHUNKS_PER_WORKER)))
     chunks = [tuple(paths[start : start + size]) for start in range(0, len(paths), size)]
-    notes: dict[str, Note] = {}
+    notes: dict[str, tuple[Note, bytes | None]] = {}
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=multiprocessing.get_context("fork")
     ) as pool:
         futures = [pool.submit(_parse_chunk, root, chunk, config, parent_keys) for chunk in chunks]
-        # Collected in submission order, so the mapping keeps the order of ``paths``.
-        for future in futures:
-            for note in future.result():
-                notes[note.path] = note
+        # Collected in submission order, so the mapping keeps the order of ``paths``; each
+        # chunk's tuples are let go once decoded, which keeps the peak memory down.
+        futures.reverse()
+        while futures:
+            for values, hashed in futures.pop().result():
+                note = note_from_values(values)
+                notes[note.path] = note, hashed
     return notes
 
 
 def _parse_chunk(
     root: Path, paths: tuple[str, ...], config: Config, parent_keys: frozenset[str]
-) -> list[Note]:
-    from vaultkit.vault import load_note  # imported here: vault.py may import this module
+) -> list[tuple[tuple[object, ...], bytes | None]]:
+    from vaultkit.vault import load_note_hashed  # imported here: vault.py imports this module
 
     gc.disable()
-    return [load_note(root, path, config, parent_keys) for path in paths]
+    found = []
+    for path in paths:
+        note, hashed = load_note_hashed(root, path, config, parent_keys)
+        # Sent back as plain tuples: pickling the records costs a Python call each way.
+        found.append((note_values(note), hashed))
+    return found
 
 
 def _can_fork() -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 from pathlib import Path
 
 from vaultkit.model import Problem
@@ -14,11 +16,29 @@ def read_note(root: Path, path: str, max_size: int) -> str | Problem:
 
     CR-only and mixed line endings keep their line count, so every position stays the file's.
     """
+    data = read_bytes(root, path)
+    if isinstance(data, Problem):
+        return data
+    return text_of(data, max_size)
+
+
+def read_bytes(root: Path, path: str) -> bytes | Problem:
+    """The note's bytes, or VK001 when it cannot be read."""
     try:
-        data = (root / path).read_bytes()
+        with open(os.path.join(root, path), "rb") as handle:
+            return handle.read()
     except OSError as error:
         reason = error.strerror or type(error).__name__
         return Problem("VK001", 1, 1, f"cannot read the note: {reason.lower()}")
+
+
+def digest(data: bytes) -> bytes:
+    """The hash a note's bytes are compared by (the cache's proof that a file is unchanged)."""
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def text_of(data: bytes, max_size: int) -> str | Problem:
+    """A note's bytes as text, or the VK00x problem that stops it being read."""
     if len(data) > max_size:
         return Problem(
             "VK004", 1, 1, f"the note is {len(data):,} bytes, over max-file-size ({max_size:,})"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Callable, Sequence
@@ -30,7 +31,24 @@ _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
 
 def display_path(context: Context, path: str) -> str:
     """A vault-relative path as the user sees it: relative to the current folder."""
+    prefix = _prefix(context.root, context.cwd)
+    if prefix is not None:
+        return prefix + path
     return os.path.relpath(context.root / path, context.cwd).replace(os.sep, "/")
+
+
+@functools.lru_cache(maxsize=8)
+def _prefix(root: Path, cwd: Path) -> str | None:
+    """What joins the current folder to a vault path, when the vault is at or under it.
+
+    One string join a finding instead of a ``relpath`` (a tenth of a second at 12k findings);
+    a current folder inside the vault or beside it takes the general way.
+    """
+    if root == cwd:
+        return ""
+    if root.is_relative_to(cwd):
+        return root.relative_to(cwd).as_posix() + "/"
+    return None
 
 
 def text_report(diagnostics: Sequence[Diagnostic], context: Context) -> str:

@@ -8,7 +8,7 @@ shortest path in characters, then the alphabetically first (by code point).
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +23,9 @@ _EXTENSIONS = """png jpg jpeg gif bmp svg webp avif ico tif tiff heic mp3 webm w
 flac mp4 ogv mov mkv avi pdf canvas base excalidraw txt csv tsv json yaml yml xml html htm css js
 py zip gz tar 7z doc docx xls xlsx ppt pptx odt ods odp epub rtf tex bib ipynb drawio"""
 ATTACHMENT_EXTENSIONS = frozenset(_EXTENSIONS.split())
+_MARKDOWN = LinkKind.MARKDOWN
+# Edges are built as tuples of their fields in order: a NamedTuple call costs a Python call.
+_new_edge = tuple.__new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +69,10 @@ def resolve_vault(
 ) -> Vault:
     """Resolve every link of every note."""
     resolver = Resolver(index, notes, config)
-    edges = tuple(resolver.edge(note.path, link) for note in notes.values() for link in note.links)
-    return Vault(root, config, notes, attachments, index, edges)
+    edges: list[Edge] = []
+    for path, note in notes.items():
+        edges.extend(resolver.edges(path, note.links))
+    return Vault(root, config, notes, attachments, index, tuple(edges))
 
 
 class Resolver:
@@ -80,21 +85,44 @@ class Resolver:
         self.parent_keys = frozenset(fold(key) for key in config.parent_keys)
         self._memo: dict[tuple[str, str, bool], Answer] = {}
         self._anywhere: dict[tuple[str, bool], Answer] = {}
+        self._parents: dict[str, bool] = {}
 
     def edge(self, source: str, link: Link) -> Edge:
-        key = link.key
-        is_parent = key is not None and fold(key) in self.parent_keys
-        answer = self.target(source, link.target, link.kind is not LinkKind.MARKDOWN)
-        status = answer.status
-        path = answer.path
-        subpath = link.subpath
-        if subpath:
-            if status is Status.EMPTY:
-                status, path = Status.RESOLVED, source
-            note = self.notes.get(path) if path is not None else None
-            if note is not None and status.has_target:
-                status = self._check_subpath(note, subpath, status)
-        return Edge(source, link, status, path, answer.reason, is_parent)
+        """The answer for one link of the note at ``source``."""
+        return self.edges(source, (link,))[0]
+
+    def edges(self, source: str, links: Sequence[Link]) -> tuple[Edge, ...]:
+        """The answers for the links of the note at ``source``, in order.
+
+        The loop for a whole note at once, with the common case (an answer that does not
+        depend on the note's folder, already known) a single dict hit: a vault has hundreds
+        of thousands of links, and per-link calls were a fifth of a cold run.
+        """
+        anywhere = self._anywhere
+        parents = self._parents
+        edges = []
+        for link in links:
+            alias = link.kind is not _MARKDOWN
+            answer = anywhere.get((link.target, alias))
+            if answer is None:
+                answer = self.target(source, link.target, alias)
+            status = answer.status
+            path = answer.path
+            subpath = link.subpath
+            if subpath:
+                if status is Status.EMPTY:
+                    status, path = Status.RESOLVED, source
+                note = self.notes.get(path) if path is not None else None
+                if note is not None and status.has_target:
+                    status = self._check_subpath(note, subpath, status)
+            key = link.key
+            is_parent = False
+            if key is not None:
+                is_parent = parents.get(key)  # type: ignore[assignment]
+                if is_parent is None:
+                    is_parent = parents[key] = fold(key) in self.parent_keys
+            edges.append(_new_edge(Edge, (source, link, status, path, answer.reason, is_parent)))
+        return tuple(edges)
 
     def target(self, source: str, target: str, alias: bool) -> Answer:
         # Most answers do not depend on the linking note's folder: only relative paths and

@@ -14,9 +14,9 @@ from vaultkit import cache
 from vaultkit.config import CONFIG_FILE, Config, find_vault, glob_matcher, load_config
 from vaultkit.index import build_index
 from vaultkit.model import Diagnostic, Edge, Note, Problem, VaultkitError
-from vaultkit.parallel import parse_paths
+from vaultkit.parallel import parse_paths, parse_paths_hashed
 from vaultkit.parse import parse_note, unreadable_note
-from vaultkit.read import read_note
+from vaultkit.read import digest, read_bytes, text_of
 from vaultkit.resolve import Resolver, Vault, resolve_vault
 from vaultkit.rules import Rule, select_rules
 from vaultkit.scan import Scan, scan_vault
@@ -80,8 +80,11 @@ def check_vault(
         if hit is not None and cache.verified(root, stored.racy):
             return Checked([item for item in hit if wanted(item.path)], len(scan.notes))
     with _collector_paused():
-        vault, entries = _cached_vault(root, config, scan, stamps, started)
-        found = _findings(vault, rules)
+        vault, entries, written = _cached_vault(root, config, scan, stamps, started, True)
+        try:
+            found = _findings(vault, rules)
+        finally:
+            written()
     racy = _racy_digests(stamps, entries, started)
     if racy is not None:
         earlier = stored.found if stored is not None and stored.state == state else {}
@@ -121,10 +124,20 @@ def _has_marker(folder: Path) -> bool:
 
 def load_note(root: Path, path: str, config: Config, parent_keys: frozenset[str]) -> Note:
     """Read and parse one note; a note that cannot be read is a note with a problem."""
-    text = read_note(root, path, config.max_file_size)
+    return load_note_hashed(root, path, config, parent_keys)[0]
+
+
+def load_note_hashed(
+    root: Path, path: str, config: Config, parent_keys: frozenset[str]
+) -> tuple[Note, bytes | None]:
+    """``load_note``, and the hash of the very bytes parsed (None when none could be read)."""
+    data = read_bytes(root, path)
+    if isinstance(data, Problem):
+        return unreadable_note(path, data), None
+    text = text_of(data, config.max_file_size)
     if isinstance(text, Problem):
-        return unreadable_note(path, text)
-    return parse_note(path, text, parent_keys, config.parse_timeout)
+        return unreadable_note(path, text), digest(data)
+    return parse_note(path, text, parent_keys, config.parse_timeout), digest(data)
 
 
 def lint(
@@ -210,40 +223,46 @@ def _cached_vault(
     scan: Scan,
     stamps: Mapping[str, cache.Stamp | None],
     started: int,
-) -> tuple[Vault, dict[str, cache.Entry]]:
-    """The vault, reusing what the cache holds; also the entries to keep, which it saves."""
+    background: bool = False,
+) -> tuple[Vault, dict[str, cache.Entry], Callable[[], None]]:
+    """The vault, reusing what the cache holds; also the entries to keep, which it saves.
+
+    With ``background`` the cache may still be being written when this returns: the caller
+    calls the third item (``wait``) before it is done (see ``NoteCache.save``).
+    """
     store = cache.NoteCache(root, config)
     base = os.fspath(root)
     entries: dict[str, cache.Entry] = {}
-    fresh: dict[str, bytes | None] = {}
+    fresh: list[str] = []
     for path in scan.notes:
         found = stamps[path]
         old = store.entries.get(path)
-        if found is None:
-            fresh[path] = None
-        elif old is not None and old.stamp == found and not old.racy:
+        if found is None or old is None:
+            fresh.append(path)
+        elif old.stamp == found and not old.racy:
             entries[path] = old
+        elif cache.file_digest(os.path.join(base, path)) == old.digest:
+            racy = cache.is_racy(found, started)
+            same = old.stamp == found and old.racy == racy
+            entries[path] = old if same else old._replace(stamp=found, racy=racy)
         else:
-            # Hashed before the parse reads it: if the file changes in between, its next
-            # stamp or hash differs from the one kept, and it is parsed again.
-            hashed = cache.file_digest(os.path.join(base, path))
-            if old is not None and hashed == old.digest:
-                racy = cache.is_racy(found, started)
-                same = old.stamp == found and old.racy == racy
-                entries[path] = old if same else old._replace(stamp=found, racy=racy)
-            else:
-                fresh[path] = hashed
-    parsed = parse_paths(root, list(fresh), config)
+            fresh.append(path)
+    # The stamps were taken before the parse reads the files, and the hash is of the bytes
+    # parsed: if a file changes in between, its next stamp differs from the one kept, and the
+    # hash then tells whether the kept parse still holds.
+    parsed = parse_paths_hashed(root, fresh, config)
     moved: set[str] = set()
-    for path, hashed in fresh.items():
-        note = parsed[path]
+    for path in fresh:
+        note, hashed = parsed[path]
         old = store.entries.get(path)
         if old is None or _anchors(old.note) != _anchors(note):
             moved.add(path)
         found = stamps[path]
         if found is not None and hashed is not None and cache.cacheable(note):
             entries[path] = cache.Entry(found, cache.is_racy(found, started), hashed, note)
-    notes = {path: entries[path].note if path in entries else parsed[path] for path in scan.notes}
+    notes = {
+        path: entries[path].note if path in entries else parsed[path][0] for path in scan.notes
+    }
     index = build_index(notes.values(), scan.attachments, scan.outside)
     key = cache.edges_key(config, notes, scan.attachments, scan.outside)
     resolver = Resolver(index, notes, config)
@@ -251,8 +270,8 @@ def _cached_vault(
     for path, note in notes.items():
         entry = entries.get(path)
         kept = entry.edges if entry is not None and entry.edges_key == key else None
-        if kept is None or path in fresh:
-            kept = tuple(resolver.edge(path, link) for link in note.links)
+        if kept is None or path in parsed:
+            kept = resolver.edges(path, note.links)
         elif moved:
             # A link to a heading or block asks its target's headings and blocks, which
             # a changed note may have gained or lost; every other answer stands.
@@ -265,9 +284,9 @@ def _cached_vault(
         if entry is not None and (entry.edges_key != key or _differ(kept, entry.edges)):
             entries[path] = entry._replace(edges=kept, edges_key=key)
         edges.extend(kept)
-    store.save(entries)
+    written = store.save(entries, background=background)
     vault = Vault(root, config, notes, scan.attachments, index, tuple(edges))
-    return vault, entries
+    return vault, entries, written
 
 
 def _differ(edges: tuple[Edge, ...], kept: tuple[Edge, ...] | None) -> bool:
