@@ -308,7 +308,7 @@ class IncrementalVault:
                 continue
             if source in work.notes:
                 links = self._notes[source].links
-                edges = tuple(resolver.edge(source, link) for link in links)
+                edges = resolver.edges(source, links)
             else:
                 # The note is as it was: only the links that looked up what changed move.
                 edges = tuple(

@@ -25,7 +25,7 @@ from vaultkit.config import Config
 from vaultkit.model import Note, note_from_values, note_values
 
 MIN_NOTES = 500
-_CHUNKS_PER_WORKER = 4
+_CHUNKS_PER_WORKER = 8
 
 
 def parse_paths(

@@ -8,7 +8,7 @@ shortest path in characters, then the alphabetically first (by code point).
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +49,26 @@ class Vault:
     attachments: tuple[str, ...]
     index: Index
     edges: tuple[Edge, ...]
+    _groups: dict[Status, tuple[Edge, ...]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    def with_status(self, status: Status) -> tuple[Edge, ...]:
+        """The edges of one status, in order: one pass over the edges serves every rule."""
+        if self._groups is None:
+            groups: dict[Status, list[Edge]] = {}
+            for edge in self.edges:
+                found = groups.get(edge.status)
+                if found is None:
+                    groups[edge.status] = [edge]
+                else:
+                    found.append(edge)
+            # Frozen: set once, like a cached property (slots leave no room for one).
+            object.__setattr__(
+                self, "_groups", {key: tuple(value) for key, value in groups.items()}
+            )
+        assert self._groups is not None
+        return self._groups.get(status, ())
 
 
 def attachment_extension(target: str) -> str | None:
@@ -84,7 +104,9 @@ class Resolver:
         self.alias_links = config.alias_links
         self.parent_keys = frozenset(fold(key) for key in config.parent_keys)
         self._memo: dict[tuple[str, str, bool], Answer] = {}
-        self._anywhere: dict[tuple[str, bool], Answer] = {}
+        # Answers that hold in every folder, by target: one table for wikilinks (which may
+        # name an alias) and one for markdown links (which may not).
+        self._anywhere: dict[bool, dict[str, Answer]] = {True: {}, False: {}}
         self._parents: dict[str, bool] = {}
 
     def edge(self, source: str, link: Link) -> Edge:
@@ -98,12 +120,13 @@ class Resolver:
         depend on the note's folder, already known) a single dict hit: a vault has hundreds
         of thousands of links, and per-link calls were a fifth of a cold run.
         """
-        anywhere = self._anywhere
+        wikilinks = self._anywhere[True]
+        markdown = self._anywhere[False]
         parents = self._parents
         edges = []
         for link in links:
             alias = link.kind is not _MARKDOWN
-            answer = anywhere.get((link.target, alias))
+            answer = (wikilinks if alias else markdown).get(link.target)
             if answer is None:
                 answer = self.target(source, link.target, alias)
             status = answer.status
@@ -127,18 +150,21 @@ class Resolver:
     def target(self, source: str, target: str, alias: bool) -> Answer:
         # Most answers do not depend on the linking note's folder: only relative paths and
         # names with several candidates do. Those are memoised per folder, the rest once.
-        answer = self._anywhere.get((target, alias))
+        anywhere = self._anywhere[alias]
+        answer = anywhere.get(target)
         if answer is not None:
             return answer
         folder = source.rsplit("/", 1)[0] if "/" in source else ""
         key = (target, folder, alias)
         answer = self._memo.get(key)
         if answer is None:
-            answer = resolve_target(self.index, folder, target, alias, self.alias_links)
+            answer = resolve_target(
+                self.index, folder, target, alias, self.alias_links, trace=False
+            )
             if len(answer.candidates) > 1 or target.startswith(("./", "../")):
                 self._memo[key] = answer
             else:
-                self._anywhere[(target, alias)] = answer
+                anywhere[target] = answer
         return answer
 
     def _check_subpath(self, note: Note, subpath: str, status: Status) -> Status:
@@ -177,16 +203,46 @@ def has_heading_path(headings: tuple[Heading, ...], parts: list[str]) -> bool:
     return search(0, len(headings), 0)
 
 
+class _Steps:
+    """The steps an answer took, in words for ``vaultkit explain``; formatted only if traced.
+
+    Linting answers tens of thousands of distinct targets and never shows the steps: putting
+    their words together was most of the cost of a fresh answer.
+    """
+
+    __slots__ = ("lines", "trace")
+
+    def __init__(self, trace: bool) -> None:
+        self.trace = trace
+        self.lines: list[str] = []
+
+    def add(self, template: str, *values: object) -> None:
+        if self.trace:
+            self.lines.append(template.format(*values))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.lines)
+
+
 def resolve_target(
-    index: Index, folder: str, target: str, alias: bool = True, alias_links: str = "warn"
+    index: Index,
+    folder: str,
+    target: str,
+    alias: bool = True,
+    alias_links: str = "warn",
+    *,
+    trace: bool = True,
 ) -> Answer:
-    """Obsidian's order for link text ``target`` written in a note of ``folder``."""
-    steps: list[str] = []
+    """Obsidian's order for link text ``target`` written in a note of ``folder``.
+
+    With ``trace`` the answer carries its steps in words; without, ``steps`` is empty.
+    """
+    steps = _Steps(trace)
     if target.startswith(("./", "../", "/")):
         base = "" if target.startswith("/") else folder
         joined = posixpath.normpath(posixpath.join(base, target.lstrip("/")))
         if joined == ".." or joined.startswith("../"):
-            steps.append(f"0. {target!r} leaves the vault")
+            steps.add("0. {!r} leaves the vault", target)
             return Answer(Status.OUTSIDE_VAULT, None, "the path leaves the vault", (), tuple(steps))
     if not target:
         return Answer(Status.EMPTY, None, "the link names nothing", (), ("1. empty link",))
@@ -199,13 +255,13 @@ def resolve_target(
     if candidates:
         named = last + ".md" if with_md else last
         count = f"{len(candidates)} file" + ("s" if len(candidates) > 1 else "")
-        steps.append(f"2. candidates: {count} named {named!r}")
+        steps.add("2. candidates: {} named {!r}", count, named)
     else:
-        steps.append(f"2. candidates: no file is named {last!r} or {last + '.md'!r}")
+        steps.add("2. candidates: no file is named {!r} or {!r}", last, last + ".md")
     if not candidates:
         return _no_candidate(index, target, alias, alias_links, steps)
     if "/" not in target and len(candidates) == 1:
-        steps.append(f"3. no folder in the link and one candidate: {candidates[0]!r}")
+        steps.add("3. no folder in the link and one candidate: {!r}", candidates[0])
         return _found(index, candidates[0], Status.RESOLVED, "", candidates, steps)
     if target.startswith(("./", "../", "/")):
         base = "" if target.startswith("/") else folder
@@ -214,18 +270,22 @@ def resolve_target(
         for attempt in (joined, joined + ".md"):
             path = index.paths.get(fold(attempt))
             if path is not None:
-                steps.append(f"{step}: {path!r}")
+                steps.add("{}: {!r}", step, path)
                 return _found(index, path, Status.RESOLVED, "", candidates, steps)
-        steps.append(f"{step}: no file at {joined!r}")
+        steps.add("{}: no file at {!r}", step, joined)
         return Answer(Status.BROKEN, None, f"no file at {joined!r}", candidates, tuple(steps))
     wanted = fold(target + ".md" if with_md else target)
     matching = [
         path for path in candidates if fold(path) == wanted or fold(path).endswith("/" + wanted)
     ]
-    steps.append(f"6. candidates whose path ends with {target!r}: {len(matching)}")
+    steps.add("6. candidates whose path ends with {!r}: {}", target, len(matching))
     if not matching:
         return Answer(
-            Status.BROKEN, None, f"no file's path ends with {target!r}", candidates, tuple(steps)
+            Status.BROKEN,
+            None,
+            f"no file's path ends with {target!r}",
+            candidates,
+            tuple(steps),
         )
     prefix = folder + "/" if folder else ""
     near = [path for path in matching if path.startswith(prefix)]
@@ -238,11 +298,11 @@ def resolve_target(
         if len(group[1]) == len(winner):
             how = "the alphabetically first of the shortest paths"
         reason = f"{len(group)} files match {target!r} {where}; {winner!r} won as {how}"
-        steps.append(f"7. {reason}")
-        steps.append("8. the choice fell to a tie-break: ambiguous")
+        steps.add("7. {}", reason)
+        steps.add("8. the choice fell to a tie-break: ambiguous")
         return _found(index, winner, Status.AMBIGUOUS, reason, tuple(matching), steps)
     reason = f"{winner!r} is the only match {where}" if len(matching) > 1 else ""
-    steps.append(f"7. {winner!r}" + (f": {reason}" if reason else ""))
+    steps.add("7. {!r}{}", winner, f": {reason}" if reason else "")
     return _found(index, winner, Status.RESOLVED, reason, tuple(matching), steps)
 
 
@@ -252,10 +312,10 @@ def _found(
     status: Status,
     reason: str,
     candidates: tuple[str, ...] | list[str],
-    steps: list[str],
+    steps: _Steps,
 ) -> Answer:
     if path in index.outside:
-        steps.append(f"{path!r} is a symlink that leads outside the vault")
+        steps.add("{!r} is a symlink that leads outside the vault", path)
         return Answer(
             Status.OUTSIDE_VAULT,
             None,
@@ -267,16 +327,16 @@ def _found(
 
 
 def _no_candidate(
-    index: Index, target: str, alias: bool, alias_links: str, steps: list[str]
+    index: Index, target: str, alias: bool, alias_links: str, steps: _Steps
 ) -> Answer:
     owners = index.aliases.get(fold(target), ()) if alias and "/" not in target else ()
     if owners:
         winner = owners[0]
         if alias_links == "obsidian":
-            steps.append(f"alias of {winner!r}: Obsidian does not follow aliases (alias-links)")
+            steps.add("alias of {!r}: Obsidian does not follow aliases (alias-links)", winner)
             reason = f"only the alias of {winner!r} matches, and Obsidian does not follow aliases"
             return Answer(Status.BROKEN, None, reason, owners, tuple(steps))
-        steps.append(f"no note is named {target!r}; it is an alias of {winner!r}")
+        steps.add("no note is named {!r}; it is an alias of {!r}", target, winner)
         return Answer(Status.ALIAS, winner, f"alias of {winner!r}", owners, tuple(steps))
-    steps.append("no candidate: broken")
+    steps.add("no candidate: broken")
     return Answer(Status.BROKEN, None, "no file matches", (), tuple(steps))

@@ -147,12 +147,8 @@ def broken_link(vault: Vault) -> Iterator[Diagnostic]:
 
     Fix: point the link at an existing note, or create the note.
     """
-    for edge in vault.edges:
-        if (
-            edge.status is Status.BROKEN
-            and not edge.is_parent
-            and attachment_extension(edge.link.target) is None
-        ):
+    for edge in vault.with_status(Status.BROKEN):
+        if not edge.is_parent and attachment_extension(edge.link.target) is None:
             reason = f" ({edge.reason})" if "alias" in edge.reason else ""
             yield _edge_diagnostic("VK101", edge, f"no note matches {edge.link.target!r}{reason}")
 
@@ -168,11 +164,9 @@ def broken_heading(vault: Vault) -> Iterator[Diagnostic]:
 
     Fix: use the heading's current text, or link to the note itself.
     """
-    for edge in vault.edges:
-        if edge.status is Status.BROKEN_HEADING:
-            yield _edge_diagnostic(
-                "VK102", edge, f"{edge.resolved!r} has no heading {edge.link.subpath!r}"
-            )
+    for edge in vault.with_status(Status.BROKEN_HEADING):
+        message = f"{edge.resolved!r} has no heading {edge.link.subpath!r}"
+        yield _edge_diagnostic("VK102", edge, message)
 
 
 def broken_block(vault: Vault) -> Iterator[Diagnostic]:
@@ -184,11 +178,9 @@ def broken_block(vault: Vault) -> Iterator[Diagnostic]:
 
     Fix: restore the `^id` at the end of the block, or update the link.
     """
-    for edge in vault.edges:
-        if edge.status is Status.BROKEN_BLOCK:
-            yield _edge_diagnostic(
-                "VK103", edge, f"{edge.resolved!r} has no block {edge.link.subpath!r}"
-            )
+    for edge in vault.with_status(Status.BROKEN_BLOCK):
+        message = f"{edge.resolved!r} has no block {edge.link.subpath!r}"
+        yield _edge_diagnostic("VK103", edge, message)
 
 
 def ambiguous_link(vault: Vault) -> Iterator[Diagnostic]:
@@ -202,8 +194,8 @@ def ambiguous_link(vault: Vault) -> Iterator[Diagnostic]:
     Fix: write the path, as Obsidian itself does when a name is not unique:
     `[[Projects/Index]]` (`--fix` rewrites it).
     """
-    for edge in vault.edges:
-        if edge.status is Status.AMBIGUOUS and edge.resolved is not None:
+    for edge in vault.with_status(Status.AMBIGUOUS):
+        if edge.resolved is not None:
             path = _path_form(edge.resolved)
             # A winner at the vault root is already written in its path form: nothing to fix.
             fix = _relink(edge, path) if fold(path) != fold(edge.link.target) else None
@@ -223,8 +215,8 @@ def alias_link(vault: Vault) -> Iterator[Diagnostic]:
     """
     if vault.config.alias_links != "warn":
         return
-    for edge in vault.edges:
-        if edge.status is Status.ALIAS and edge.resolved is not None:
+    for edge in vault.with_status(Status.ALIAS):
+        if edge.resolved is not None:
             name = _name_form(vault, edge.resolved)
             fix = _relink(edge, name, edge.link.display or edge.link.target)
             hint = f": write {fix.replacement}" if fix is not None else ""
@@ -242,12 +234,8 @@ def missing_attachment(vault: Vault) -> Iterator[Diagnostic]:
 
     Fix: add the file to the vault, or correct the name (extension included).
     """
-    for edge in vault.edges:
-        if (
-            edge.status is Status.BROKEN
-            and not edge.is_parent
-            and attachment_extension(edge.link.target) is not None
-        ):
+    for edge in vault.with_status(Status.BROKEN):
+        if not edge.is_parent and attachment_extension(edge.link.target) is not None:
             yield _edge_diagnostic("VK106", edge, f"no file matches {edge.link.target!r}")
 
 
@@ -261,11 +249,9 @@ def link_outside_vault(vault: Vault) -> Iterator[Diagnostic]:
 
     Fix: move the file into the vault and link to it there.
     """
-    for edge in vault.edges:
-        if edge.status is Status.OUTSIDE_VAULT:
-            yield _edge_diagnostic(
-                "VK107", edge, f"{edge.link.target!r} leads outside the vault ({edge.reason})"
-            )
+    for edge in vault.with_status(Status.OUTSIDE_VAULT):
+        message = f"{edge.link.target!r} leads outside the vault ({edge.reason})"
+        yield _edge_diagnostic("VK107", edge, message)
 
 
 def empty_link(vault: Vault) -> Iterator[Diagnostic]:
@@ -277,9 +263,8 @@ def empty_link(vault: Vault) -> Iterator[Diagnostic]:
 
     Fix: fill in the target or remove the brackets.
     """
-    for edge in vault.edges:
-        if edge.status is Status.EMPTY:
-            yield _edge_diagnostic("VK108", edge, f"{edge.link.text!r} names no note")
+    for edge in vault.with_status(Status.EMPTY):
+        yield _edge_diagnostic("VK108", edge, f"{edge.link.text!r} names no note")
 
 
 # --- notes ----------------------------------------------------------------------------------
