@@ -253,12 +253,14 @@ def test_a_warm_run_writes_nothing(vault_root: Path) -> None:
 
 def test_editing_one_note_rewrites_one_shard(vault_root: Path) -> None:
     _answer(vault_root)
-    shards = sorted(cache.folder(vault_root).glob("notes-*.pickle"))
+    shards = sorted(cache.folder(vault_root).glob("*-*.pickle"))
+    assert {path.name.split("-")[0] for path in shards} == {"notes", "edges"}
     times = {path: path.stat().st_mtime_ns for path in shards}
     (vault_root / "a.md").write_text("[[b]] [[b]]", encoding="utf-8")
     _answer(vault_root)
     changed = [path.name for path in shards if path.stat().st_mtime_ns != times[path]]
-    assert changed == [f"notes-{cache._shard('a.md'):02d}.pickle"]
+    number = cache._shard("a.md")
+    assert changed == [f"edges-{number:02d}.pickle", f"notes-{number:02d}.pickle"]
 
 
 def test_an_unwritable_cache_folder_is_skipped(vault_root: Path, tmp_path: Path) -> None:

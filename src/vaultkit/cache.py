@@ -3,16 +3,18 @@
 Where: ``$XDG_CACHE_HOME/vaultkit/<hash of the vault's real path>/`` (``~/.cache`` by
 default), never inside the vault. Two kinds of file live there:
 
-- ``notes-NN.pickle``, the notes spread over ``SHARDS`` files by a hash of their path, so that
-  editing one note rewrites one small file, not the whole cache. Each note is kept with its
-  stamp (size, ``mtime_ns``, ``ctime_ns``), a hash of its bytes and its resolved links. A note
-  whose stamp is unchanged is trusted without being read; one whose stamp changed is read and
-  hashed, and reused when the bytes are the same (a ``git checkout`` or pre-commit's stash
-  rewrites files without changing them). A stamp taken within ``RACY_NS`` of its own
-  modification time proves nothing (the file may change again within the same clock tick,
-  keeping its size), so such a note is re-hashed on the next run, as git does with racy
-  index entries. Resolved links are reused only while the index they were resolved against
-  (every path, every alias, the resolution settings) is the same.
+- ``notes-NN.pickle`` and ``edges-NN.pickle``, the notes spread over ``SHARDS`` shards by a
+  hash of their path, so that editing one note rewrites one small file of each kind, not the
+  whole cache. ``notes`` keeps each note's stamp (size, ``mtime_ns``, ``ctime_ns``), a hash of
+  its bytes and its parse; ``edges`` its resolved links. A note whose stamp is unchanged is
+  trusted without being read; one whose stamp changed is read and hashed, and reused when the
+  bytes are the same (a ``git checkout`` or pre-commit's stash rewrites files without
+  changing them). A stamp taken within ``RACY_NS`` of its own modification time proves
+  nothing (the file may change again within the same clock tick, keeping its size), so such
+  a note is re-hashed on the next run, as git does with racy index entries. Resolved links
+  are reused only while the index they were resolved against (every path, every alias, the
+  resolution settings) is the same. On a cold run the notes are written by a forked child
+  while the parent resolves the links and checks the rules (see ``NoteCache.save_notes``).
 - ``results.pickle``: the findings of the whole vault for the last rule selections, valid for
   one exact state of the vault (every note's stamp, every attachment, the config). A run that
   finds the vault unchanged loads this small file and nothing else.
@@ -69,7 +71,7 @@ from vaultkit.model import (
 )
 from vaultkit.read import digest
 
-FORMAT = 2
+FORMAT = 3
 SHARDS = 32
 # A stamp this close to the file's own modification time may hide a later edit in the same
 # clock tick (coarse file times, FAT's 2 s, a network server's clock): verify by hash next time.
@@ -175,79 +177,159 @@ def _resolution(config: Config) -> tuple[str, tuple[str, ...]]:
 
 
 class NoteCache:
-    """The cached notes of one vault, read shard by shard and written back shard by shard."""
+    """The cached notes of one vault, read shard by shard and written back shard by shard.
+
+    A shard is two files: ``notes-NN.pickle`` (stamp, hash and parse of each note) and
+    ``edges-NN.pickle`` (its links' answers and the key of the index they were resolved
+    against). They are written apart because they are known apart: the notes as soon as the
+    parse is done (``save_notes``, in the background while the links are resolved), the
+    answers once they are (``save_edges``).
+    """
 
     def __init__(self, root: Path, config: Config) -> None:
         self._folder = folder(root)
         self._header = _header(root, config)
-        self._shards: list[dict[str, Entry] | None] = [
-            self._read_shard(number) for number in range(SHARDS)
-        ]
+        self._notes: list[dict[str, Entry] | None] = []
+        self._edges: list[dict[str, Entry] | None] = []
         self.entries: dict[str, Entry] = {}
-        for shard in self._shards:
-            if shard:
-                self.entries.update(shard)
+        for number in range(SHARDS):
+            notes = self._read_notes(number)
+            edges = self._read_edges(number, notes or {})
+            self._notes.append(notes)
+            self._edges.append(edges)
+            if notes:
+                self.entries.update(notes)
+            if edges:
+                self.entries.update(edges)
 
-    def _read_shard(self, number: int) -> dict[str, Entry] | None:
-        body = _read(self._folder / f"notes-{number:02d}.pickle", self._header)
+    def _file(self, kind: str, number: int) -> Path:
+        return self._folder / f"{kind}-{number:02d}.pickle"
+
+    def _read_notes(self, number: int) -> dict[str, Entry] | None:
+        body = _read(self._file("notes", number), self._header)
         if not isinstance(body, dict):
             return None
         try:
-            shard = {path: _decode(path, raw) for path, raw in body.items()}
+            shard = {path: _decode_note(path, raw) for path, raw in body.items()}
         except (TypeError, ValueError, IndexError, AttributeError):
             return None
         if not all(isinstance(path, str) and _shard(path) == number for path in shard):
             return None
         return shard
 
-    def save(self, entries: Mapping[str, Entry], *, background: bool = False) -> Callable[[], None]:
-        """Write back the shards whose entries differ from those read; returns a ``wait``.
+    def _read_edges(self, number: int, notes: Mapping[str, Entry]) -> dict[str, Entry] | None:
+        """The notes of the shard that have answers stored too, as entries with their edges."""
+        body = _read(self._file("edges", number), self._header)
+        if not isinstance(body, dict):
+            return None
+        shard = {}
+        try:
+            for path, (key, raw) in body.items():
+                entry = notes.get(path)
+                if entry is None or not isinstance(key, bytes):
+                    continue
+                pairs = zip(entry.note.links, raw, strict=True)
+                edges = tuple([_new(Edge, (path, link, *rest)) for link, rest in pairs])
+                shard[path] = entry._replace(edges=edges, edges_key=key)
+        except (TypeError, ValueError, IndexError, AttributeError):
+            return None
+        return shard
+
+    def save_notes(
+        self, entries: Mapping[str, Entry], *, background: bool = False
+    ) -> Callable[[], None]:
+        """Write the note shards that differ from those read; returns a ``wait``.
 
         With ``background``, the shards are encoded and written by a forked child while the
-        caller goes on (checking the rules, printing the report: at 10k notes the writing
+        caller goes on (resolving the links, checking the rules: at 10k notes the writing
         takes about half a second, which the second core absorbs); the caller must call the
-        returned ``wait`` before it exits, so the cache is complete when the command ends.
+        returned ``wait`` before it is done, so the cache is complete when the command ends.
         Without ``fork``, or while other threads run (forking them is unsafe), it writes now.
         """
+        writes = self._changed("notes", self._notes, entries, _same_note)
+        return self._write(writes, _encode_note, background)
+
+    def save_edges(
+        self, entries: Mapping[str, Entry], *, background: bool = False
+    ) -> Callable[[], None]:
+        """Write the answer shards that differ from those read; returns a ``wait``."""
+        with_edges = {path: entry for path, entry in entries.items() if entry.edges is not None}
+        writes = self._changed("edges", self._edges, with_edges, _same_edges)
+        return self._write(writes, _encode_edges, background)
+
+    def _changed(
+        self,
+        kind: str,
+        held: list[dict[str, Entry] | None],
+        entries: Mapping[str, Entry],
+        same: Callable[[Entry, Entry], bool],
+    ) -> list[tuple[Path, dict[str, Entry]]]:
         wanted: list[dict[str, Entry]] = [{} for _ in range(SHARDS)]
         for path, entry in entries.items():
             wanted[_shard(path)][path] = entry
-        writes: list[tuple[Path, dict[str, Entry]]] = []
-        for number, (old, new) in enumerate(zip(self._shards, wanted, strict=True)):
-            if old is not None and old.keys() == new.keys() and _same(old, new):
+        writes = []
+        for number, (old, new) in enumerate(zip(held, wanted, strict=True)):
+            if (
+                old is not None
+                and old.keys() == new.keys()
+                and all(same(entry, new[path]) for path, entry in old.items())
+            ):
                 continue
             if new or old is None or old:
-                writes.append((self._folder / f"notes-{number:02d}.pickle", new))
-            self._shards[number] = new
+                writes.append((self._file(kind, number), new))
+            held[number] = new
+        return writes
+
+    def _write(
+        self,
+        writes: Sequence[tuple[Path, Mapping[str, Entry]]],
+        encode: Callable[[Entry], tuple[object, ...]],
+        background: bool,
+    ) -> Callable[[], None]:
+        def write() -> None:
+            for target, shard in writes:
+                if shard:
+                    _write(target, self._header, {path: encode(e) for path, e in shard.items()})
+                else:
+                    _remove(target)
+
         if not writes:
             return _nothing
-        if background and _can_fork():
+        return _in_background(write) if background else _now(write)
+
+
+def _same_note(old: Entry, new: Entry) -> bool:
+    return (
+        old.note is new.note
+        and old.stamp == new.stamp
+        and old.racy == new.racy
+        and old.digest == new.digest
+    )
+
+
+def _same_edges(old: Entry, new: Entry) -> bool:
+    return old.edges_key == new.edges_key and (old.edges is new.edges or old.edges == new.edges)
+
+
+def _now(write: Callable[[], None]) -> Callable[[], None]:
+    write()
+    return _nothing
+
+
+def _in_background(write: Callable[[], None]) -> Callable[[], None]:
+    """Run ``write`` in a forked child; returns what waits for it (see ``save_notes``)."""
+    if hasattr(os, "fork") and threading.active_count() == 1:
+        try:
+            child = os.fork()
+        except OSError:
+            return _now(write)
+        if child == 0:
             try:
-                child = os.fork()
-            except OSError:
-                child = -1
-            if child == 0:
-                try:
-                    self._write_shards(writes)
-                finally:
-                    os._exit(0)
-            if child > 0:
-                return lambda: _reap(child)
-        self._write_shards(writes)
-        return _nothing
-
-    def _write_shards(self, writes: Sequence[tuple[Path, Mapping[str, Entry]]]) -> None:
-        for target, shard in writes:
-            if shard:
-                _write(
-                    target, self._header, {path: _encode(entry) for path, entry in shard.items()}
-                )
-            else:
-                _remove(target)
-
-
-def _can_fork() -> bool:
-    return hasattr(os, "fork") and threading.active_count() == 1
+                write()
+            finally:
+                os._exit(0)
+        return lambda: _reap(child)
+    return _now(write)
 
 
 def _reap(child: int) -> None:
@@ -270,22 +352,22 @@ def _nothing() -> None:
 _new = tuple.__new__
 
 
-def _encode(entry: Entry) -> tuple[object, ...]:
-    edges = None if entry.edges is None else tuple([edge[2:] for edge in entry.edges])
-    return entry.stamp, entry.racy, entry.digest, note_values(entry.note), edges, entry.edges_key
+def _encode_note(entry: Entry) -> tuple[object, ...]:
+    return entry.stamp, entry.racy, entry.digest, note_values(entry.note)
 
 
-def _decode(path: str, raw: tuple[Any, ...]) -> Entry:
-    stamp, racy, hashed, values, edges, key = raw
+def _encode_edges(entry: Entry) -> tuple[object, ...]:
+    assert entry.edges is not None
+    return entry.edges_key, tuple([edge[2:] for edge in entry.edges])
+
+
+def _decode_note(path: str, raw: tuple[Any, ...]) -> Entry:
+    stamp, racy, hashed, values = raw
     if not values or values[0] != path:
         raise ValueError("not a note of this shard")
-    note = note_from_values(values)
-    if edges is not None:
-        pairs = zip(note.links, edges, strict=True)
-        edges = tuple([_new(Edge, (path, link, *rest)) for link, rest in pairs])
     if not (isinstance(stamp, tuple) and isinstance(hashed, bytes)):
         raise TypeError("not a stamp and a hash")
-    return Entry(stamp, bool(racy), hashed, note, edges, key)
+    return Entry(stamp, bool(racy), hashed, note_from_values(values))
 
 
 def load_results(root: Path, config: Config) -> Results | None:
@@ -306,10 +388,6 @@ def verified(root: Path, racy: Iterable[tuple[str, bytes]]) -> bool:
 def save_results(root: Path, config: Config, results: Results) -> None:
     """Store the findings for one state of the vault."""
     _write(folder(root) / "results.pickle", _header(root, config), results)
-
-
-def _same(old: Mapping[str, Entry], new: Mapping[str, Entry]) -> bool:
-    return all(new[path] is entry for path, entry in old.items())
 
 
 def _shard(path: str) -> int:

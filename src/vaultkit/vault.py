@@ -260,6 +260,8 @@ def _cached_vault(
         found = stamps[path]
         if found is not None and hashed is not None and cache.cacheable(note):
             entries[path] = cache.Entry(found, cache.is_racy(found, started), hashed, note)
+    # The parses are known now: they are written while the links are resolved.
+    notes_written = store.save_notes(entries, background=background)
     notes = {
         path: entries[path].note if path in entries else parsed[path][0] for path in scan.notes
     }
@@ -284,7 +286,12 @@ def _cached_vault(
         if entry is not None and (entry.edges_key != key or _differ(kept, entry.edges)):
             entries[path] = entry._replace(edges=kept, edges_key=key)
         edges.extend(kept)
-    written = store.save(entries, background=background)
+    edges_written = store.save_edges(entries, background=background)
+
+    def written() -> None:
+        notes_written()
+        edges_written()
+
     vault = Vault(root, config, notes, scan.attachments, index, tuple(edges))
     return vault, entries, written
 
