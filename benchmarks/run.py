@@ -172,7 +172,7 @@ def _corpus_rows(runs: int) -> list[Row]:
     _log(f"knowledge-garden: floor and cold lint x {runs}")
     try:
         floor_seconds = median(bench_lint.floor_times(root, runs))
-        cold = bench_lint.cold_lint(root, runs, defaults=False)
+        cold = bench_lint.cold_lint(root, runs)
     except Exception as error:
         return [not_measured("cold lint, knowledge-garden", f"{type(error).__name__}: {error}")]
     wall = median(cold.wall)
@@ -188,7 +188,7 @@ def _corpus_rows(runs: int) -> list[Row]:
             ratio(wall, floor_seconds),
             "",
             None,
-            f"load_vault + lint {seconds(median(cold.compute))}, "
+            f"in-process {seconds(median(cold.compute))}, "
             f"{sum(cold.result['codes'].values()):,} findings",
         ),
     ]
