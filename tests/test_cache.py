@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+import vaultkit.parallel
 import vaultkit.read
 from tests.conftest import write_files
 from vaultkit import cache, vault
@@ -41,13 +42,14 @@ def vault_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The paths each load reads and parses (cache misses), in order."""
     seen: list[str] = []
-    original = vault.parse_paths_hashed
+    original = vault.parse_groups
 
-    def spy(root: Path, paths: list[str], config: Config) -> dict[str, object]:
-        seen.extend(paths)
-        return original(root, paths, config)  # type: ignore[return-value]
+    def spy(root: Path, groups: list[tuple[list[str], Any]], config: Config) -> Any:
+        for paths, _ in groups:
+            seen.extend(paths)
+        return original(root, groups, config)
 
-    monkeypatch.setattr(vault, "parse_paths_hashed", spy)
+    monkeypatch.setattr(vault, "parse_groups", spy)
     return seen
 
 
@@ -259,7 +261,7 @@ def test_editing_one_note_rewrites_one_shard(vault_root: Path) -> None:
     (vault_root / "a.md").write_text("[[b]] [[b]]", encoding="utf-8")
     _answer(vault_root)
     changed = [path.name for path in shards if path.stat().st_mtime_ns != times[path]]
-    number = cache._shard("a.md")
+    number = cache.shard_of("a.md")
     assert changed == [f"edges-{number:02d}.pickle", f"notes-{number:02d}.pickle"]
 
 
@@ -380,3 +382,17 @@ def _random_edit(chance: random.Random, root: Path, step: int) -> None:
 
 def _notes(root: Path) -> list[Path]:
     return [path for path in root.rglob("*.md") if ".genvault" not in path.parts]
+
+
+def test_shards_packed_by_the_pool_are_read_back(
+    vault_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(vaultkit.parallel, "MIN_NOTES", 1)
+    monkeypatch.setattr(vaultkit.parallel, "_can_fork", lambda: True)
+    monkeypatch.setattr(vaultkit.parallel, "default_workers", lambda: 2)
+    cold = _checked(vault_root, use_cache=False)
+    assert _checked(vault_root) == cold
+    stored = cache.NoteCache(vault_root, Config()).entries
+    assert sorted(stored) == ["a.md", "b.md", "sub/c.md"]
+    assert all(entry.edges is not None for entry in stored.values())
+    assert _answer(vault_root) == cold

@@ -7,13 +7,14 @@ import shutil
 import subprocess
 import sys
 import threading
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import ROOT, corpus, write_files
-from vaultkit import parallel
+from vaultkit import cache, parallel
 from vaultkit.config import Config, glob_matcher, load_config
 from vaultkit.model import Note
 from vaultkit.scan import scan_vault
@@ -212,3 +213,30 @@ def test_without_proc_the_load_average_counts(
     monkeypatch.setattr(parallel, "open", no_proc, raising=False)
     monkeypatch.setattr(parallel.os, "getloadavg", getloadavg)
     assert parallel.default_workers() == expected
+
+
+def test_packed_groups_from_the_pool_equal_the_serial_parse(
+    generated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "_can_fork", lambda: True)
+    submitted: list[int] = []
+
+    class Counting(parallel.ProcessPoolExecutor):
+        def submit(self, *args: Any, **kwargs: Any) -> Any:
+            submitted.append(1)
+            return super().submit(*args, **kwargs)
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", Counting)
+    config = Config()
+    expected = _serial(generated, config)
+    paths = list(expected)
+    pack = partial(cache.pack_notes, stamps={}, started=0)
+    groups = [(paths[start::5], pack) for start in range(5)]
+    found: dict[str, Note] = {}
+    for packed in parallel.parse_groups(generated, groups, config, workers=2):
+        for path, entry, note in cache.unpack_notes(packed):
+            assert entry is None  # no stamps were given: nothing may be cached
+            found[path] = note
+    assert len(submitted) == 5
+    assert found == expected
+    assert list(found) == [path for paths, _ in groups for path in paths]

@@ -13,8 +13,10 @@ default), never inside the vault. Two kinds of file live there:
   nothing (the file may change again within the same clock tick, keeping its size), so such
   a note is re-hashed on the next run, as git does with racy index entries. Resolved links
   are reused only while the index they were resolved against (every path, every alias, the
-  resolution settings) is the same. On a cold run the notes are written by a forked child
-  while the parent resolves the links and checks the rules (see ``NoteCache.save_notes``).
+  resolution settings) is the same. On a cold run the parse workers pack each shard's
+  notes exactly as the file holds them and the parent writes those bytes as they come
+  (``pack_notes``); shards that mix kept and new notes are written by a forked child while
+  the parent resolves the links (``NoteCache.save_notes``).
 - ``results.pickle``: the findings of the whole vault for the last rule selections, valid for
   one exact state of the vault (every note's stamp, every attachment, the config). A run that
   finds the vault unchanged loads this small file and nothing else.
@@ -206,16 +208,21 @@ class NoteCache:
         return self._folder / f"{kind}-{number:02d}.pickle"
 
     def _read_notes(self, number: int) -> dict[str, Entry] | None:
-        body = _read(self._file("notes", number), self._header)
-        if not isinstance(body, dict):
+        blob = _read(self._file("notes", number), self._header)
+        if not isinstance(blob, bytes):
             return None
         try:
-            shard = {path: _decode_note(path, raw) for path, raw in body.items()}
-        except (TypeError, ValueError, IndexError, AttributeError):
+            shard = {path: entry for path, entry, _ in unpack_notes(blob) if entry is not None}
+        except _UNREADABLE:
             return None
-        if not all(isinstance(path, str) and _shard(path) == number for path in shard):
+        if not all(isinstance(path, str) and shard_of(path) == number for path in shard):
             return None
         return shard
+
+    def write_packed(self, number: int, blob: bytes, entries: Mapping[str, Entry]) -> None:
+        """Store a shard packed by ``pack_notes`` whose ``entries`` are all the shard holds."""
+        _write(self._file("notes", number), self._header, blob)
+        self._notes[number] = dict(entries)
 
     def _read_edges(self, number: int, notes: Mapping[str, Entry]) -> dict[str, Entry] | None:
         """The notes of the shard that have answers stored too, as entries with their edges."""
@@ -247,7 +254,7 @@ class NoteCache:
         Without ``fork``, or while other threads run (forking them is unsafe), it writes now.
         """
         writes = self._changed("notes", self._notes, entries, _same_note)
-        return self._write(writes, _encode_note, background)
+        return self._write(writes, _pack_entries, background)
 
     def save_edges(
         self, entries: Mapping[str, Entry], *, background: bool = False
@@ -255,7 +262,7 @@ class NoteCache:
         """Write the answer shards that differ from those read; returns a ``wait``."""
         with_edges = {path: entry for path, entry in entries.items() if entry.edges is not None}
         writes = self._changed("edges", self._edges, with_edges, _same_edges)
-        return self._write(writes, _encode_edges, background)
+        return self._write(writes, _edges_body, background)
 
     def _changed(
         self,
@@ -266,7 +273,7 @@ class NoteCache:
     ) -> list[tuple[Path, dict[str, Entry]]]:
         wanted: list[dict[str, Entry]] = [{} for _ in range(SHARDS)]
         for path, entry in entries.items():
-            wanted[_shard(path)][path] = entry
+            wanted[shard_of(path)][path] = entry
         writes = []
         for number, (old, new) in enumerate(zip(held, wanted, strict=True)):
             if (
@@ -283,13 +290,13 @@ class NoteCache:
     def _write(
         self,
         writes: Sequence[tuple[Path, Mapping[str, Entry]]],
-        encode: Callable[[Entry], tuple[object, ...]],
+        body: Callable[[Mapping[str, Entry]], object],
         background: bool,
     ) -> Callable[[], None]:
         def write() -> None:
             for target, shard in writes:
                 if shard:
-                    _write(target, self._header, {path: encode(e) for path, e in shard.items()})
+                    _write(target, self._header, body(shard))
                 else:
                     _remove(target)
 
@@ -352,22 +359,58 @@ def _nothing() -> None:
 _new = tuple.__new__
 
 
-def _encode_note(entry: Entry) -> tuple[object, ...]:
-    return entry.stamp, entry.racy, entry.digest, note_values(entry.note)
+def pack_notes(
+    loaded: Sequence[tuple[str, Note, bytes | None]],
+    stamps: Mapping[str, Stamp | None],
+    started: int,
+) -> bytes:
+    """Notes as they were parsed, packed for the trip from a worker and for the cache at once.
+
+    The blob a parse worker sends back is the very body of a ``notes-NN.pickle``: on a cold
+    run the parent writes it as it is instead of encoding and pickling every note again (half
+    a second at 10k). A note that must not be cached (unreadable, timed out, no stamp) is
+    packed with no stamp, so the parent still gets it and a reader of the file skips it.
+    """
+    packed: list[tuple[str, Stamp | None, bool, bytes, tuple[object, ...]]] = []
+    for path, note, hashed in loaded:
+        found = stamps.get(path)
+        if found is None or hashed is None or not cacheable(note):
+            packed.append((path, None, False, b"", note_values(note)))
+        else:
+            packed.append((path, found, is_racy(found, started), hashed, note_values(note)))
+    return pickle.dumps(packed, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _encode_edges(entry: Entry) -> tuple[object, ...]:
-    assert entry.edges is not None
-    return entry.edges_key, tuple([edge[2:] for edge in entry.edges])
+def unpack_notes(blob: bytes) -> list[tuple[str, Entry | None, Note]]:
+    """What ``pack_notes`` packed: each note, with its cache entry when it may be cached."""
+    found: list[tuple[str, Entry | None, Note]] = []
+    for path, stamp, racy, hashed, values in _Unpickler(io.BytesIO(blob)).load():
+        if not values or values[0] != path:
+            raise ValueError("not a packed note")
+        note = note_from_values(values)
+        if stamp is None:
+            found.append((path, None, note))
+        elif isinstance(stamp, tuple) and isinstance(hashed, bytes):
+            found.append((path, Entry(stamp, bool(racy), hashed, note), note))
+        else:
+            raise TypeError("not a stamp and a hash")
+    return found
 
 
-def _decode_note(path: str, raw: tuple[Any, ...]) -> Entry:
-    stamp, racy, hashed, values = raw
-    if not values or values[0] != path:
-        raise ValueError("not a note of this shard")
-    if not (isinstance(stamp, tuple) and isinstance(hashed, bytes)):
-        raise TypeError("not a stamp and a hash")
-    return Entry(stamp, bool(racy), hashed, note_from_values(values))
+def _pack_entries(entries: Mapping[str, Entry]) -> bytes:
+    packed = [
+        (path, entry.stamp, entry.racy, entry.digest, note_values(entry.note))
+        for path, entry in entries.items()
+    ]
+    return pickle.dumps(packed, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _edges_body(entries: Mapping[str, Entry]) -> dict[str, tuple[object, ...]]:
+    body: dict[str, tuple[object, ...]] = {}
+    for path, entry in entries.items():
+        assert entry.edges is not None
+        body[path] = (entry.edges_key, tuple([edge[2:] for edge in entry.edges]))
+    return body
 
 
 def load_results(root: Path, config: Config) -> Results | None:
@@ -390,7 +433,8 @@ def save_results(root: Path, config: Config, results: Results) -> None:
     _write(folder(root) / "results.pickle", _header(root, config), results)
 
 
-def _shard(path: str) -> int:
+def shard_of(path: str) -> int:
+    """The shard a note's path falls in."""
     return zlib.crc32(path.encode("utf-8", "surrogateescape")) % SHARDS
 
 
@@ -444,6 +488,20 @@ _ALLOWED: dict[tuple[str, str], object] = {
 }
 
 
+# What a truncated, corrupt or foreign pickle may raise: such a file is ignored, never a crash.
+_UNREADABLE = (
+    pickle.UnpicklingError,
+    EOFError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    KeyError,
+    MemoryError,
+    RecursionError,
+)
+
+
 class _Unpickler(pickle.Unpickler):
     def find_class(self, module_name: str, name: str) -> Any:
         found = _ALLOWED.get((module_name, name))
@@ -468,17 +526,7 @@ def _read(path: Path, header: tuple[object, ...]) -> object:
         return None
     try:
         loaded = _Unpickler(io.BytesIO(payload)).load()
-    except (
-        pickle.UnpicklingError,
-        EOFError,
-        ValueError,
-        TypeError,
-        AttributeError,
-        IndexError,
-        KeyError,
-        MemoryError,
-        RecursionError,
-    ):
+    except _UNREADABLE:
         return None
     if not (isinstance(loaded, tuple) and len(loaded) == 2 and loaded[0] == header):
         return None

@@ -16,7 +16,7 @@ import multiprocessing
 import os
 import pickle
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -62,6 +62,67 @@ def parse_paths_hashed(
     finally:
         if collecting:
             gc.enable()
+
+
+Pack = Callable[[list[tuple[str, Note, bytes | None]]], bytes]
+
+
+def parse_groups(
+    root: Path,
+    groups: Sequence[tuple[Sequence[str], Pack]],
+    config: Config,
+    workers: int | None = None,
+) -> Iterator[bytes]:
+    """Read and parse each group of notes and pack it, yielding the packs in order.
+
+    Each group is paths and the function that packs their notes (each with the hash of its
+    bytes) into what crosses back from a worker (``cache.pack_notes``: the same bytes the
+    cache stores). It must be picklable (a ``functools.partial`` of a module-level function).
+    Pooled as ``parse_paths`` is, with the same fallback to in-process parsing.
+    """
+    parent_keys = frozenset(config.parent_keys)
+    count = workers if workers is not None else default_workers()
+    total = sum(len(paths) for paths, _ in groups)
+    done = 0
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        if count >= 2 and total >= MIN_NOTES and _can_fork():
+            try:
+                with ProcessPoolExecutor(
+                    max_workers=count, mp_context=multiprocessing.get_context("fork")
+                ) as pool:
+                    futures = [
+                        pool.submit(_pack_group, root, tuple(paths), config, parent_keys, pack)
+                        for paths, pack in groups
+                    ]
+                    # Yielded as they come, in order: the caller unpacks one while the
+                    # workers parse the next.
+                    for future in futures:
+                        packed = future.result()
+                        done += 1
+                        yield packed
+                return
+            except (OSError, BrokenProcessPool, pickle.PicklingError):
+                pass  # the groups not yet yielded are parsed here instead
+        for paths, pack in groups[done:]:
+            yield _pack_group(root, tuple(paths), config, parent_keys, pack)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _pack_group(
+    root: Path,
+    paths: tuple[str, ...],
+    config: Config,
+    parent_keys: frozenset[str],
+    pack: Pack,
+) -> bytes:
+    from vaultkit.vault import load_note_hashed  # imported here: vault.py imports this module
+
+    gc.disable()
+    return pack([(path, *load_note_hashed(root, path, config, parent_keys)) for path in paths])
 
 
 def default_workers() -> int:

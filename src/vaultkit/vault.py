@@ -8,13 +8,14 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from vaultkit import cache
 from vaultkit.config import CONFIG_FILE, Config, find_vault, glob_matcher, load_config
 from vaultkit.index import build_index
 from vaultkit.model import Diagnostic, Edge, Note, Problem, VaultkitError
-from vaultkit.parallel import parse_paths, parse_paths_hashed
+from vaultkit.parallel import parse_groups, parse_paths
 from vaultkit.parse import parse_note, unreadable_note
 from vaultkit.read import digest, read_bytes, text_of
 from vaultkit.resolve import Resolver, Vault, resolve_vault
@@ -227,8 +228,10 @@ def _cached_vault(
 ) -> tuple[Vault, dict[str, cache.Entry], Callable[[], None]]:
     """The vault, reusing what the cache holds; also the entries to keep, which it saves.
 
-    With ``background`` the cache may still be being written when this returns: the caller
-    calls the third item (``wait``) before it is done (see ``NoteCache.save``).
+    With ``background`` the note shards may still be being written when this returns: the
+    caller calls the third item (``wait``) before it is done (see ``NoteCache.save_notes``).
+    The answers are written in-process: forking a process of this size costs more than
+    pickling them (every page the child or the parent then touches is copied).
     """
     store = cache.NoteCache(root, config)
     base = os.fspath(root)
@@ -250,21 +253,38 @@ def _cached_vault(
     # The stamps were taken before the parse reads the files, and the hash is of the bytes
     # parsed: if a file changes in between, its next stamp differs from the one kept, and the
     # hash then tells whether the kept parse still holds.
-    parsed = parse_paths_hashed(root, fresh, config)
-    moved: set[str] = set()
+    # Parsed a shard at a time, and packed by the workers as the cache stores them: a shard
+    # whose notes are all new is written as it came (see ``cache.pack_notes``).
+    reused = {cache.shard_of(path) for path in entries}
+    shards: dict[int, list[str]] = {}
     for path in fresh:
-        note, hashed = parsed[path]
-        old = store.entries.get(path)
-        if old is None or _anchors(old.note) != _anchors(note):
-            moved.add(path)
-        found = stamps[path]
-        if found is not None and hashed is not None and cache.cacheable(note):
-            entries[path] = cache.Entry(found, cache.is_racy(found, started), hashed, note)
+        shards.setdefault(cache.shard_of(path), []).append(path)
+    groups = [
+        (
+            paths,
+            partial(
+                cache.pack_notes, stamps={path: stamps[path] for path in paths}, started=started
+            ),
+        )
+        for paths in shards.values()
+    ]
+    parsed: dict[str, Note] = {}
+    moved: set[str] = set()
+    for number, packed in zip(shards, parse_groups(root, groups, config), strict=True):
+        packed_entries: dict[str, cache.Entry] = {}
+        for path, entry, note in cache.unpack_notes(packed):
+            parsed[path] = note
+            old = store.entries.get(path)
+            if old is None or _anchors(old.note) != _anchors(note):
+                moved.add(path)
+            if entry is not None:
+                entries[path] = packed_entries[path] = entry
+        if number not in reused:
+            # The pack holds every note of the shard: it is the shard's file as it is.
+            store.write_packed(number, packed, packed_entries)
     # The parses are known now: they are written while the links are resolved.
     notes_written = store.save_notes(entries, background=background)
-    notes = {
-        path: entries[path].note if path in entries else parsed[path][0] for path in scan.notes
-    }
+    notes = {path: entries[path].note if path in entries else parsed[path] for path in scan.notes}
     index = build_index(notes.values(), scan.attachments, scan.outside)
     key = cache.edges_key(config, notes, scan.attachments, scan.outside)
     resolver = Resolver(index, notes, config)
@@ -286,7 +306,7 @@ def _cached_vault(
         if entry is not None and (entry.edges_key != key or _differ(kept, entry.edges)):
             entries[path] = entry._replace(edges=kept, edges_key=key)
         edges.extend(kept)
-    edges_written = store.save_edges(entries, background=background)
+    edges_written = store.save_edges(entries, background=False)
 
     def written() -> None:
         notes_written()
@@ -294,6 +314,13 @@ def _cached_vault(
 
     vault = Vault(root, config, notes, scan.attachments, index, tuple(edges))
     return vault, entries, written
+
+
+def _packer(
+    paths: Iterable[str], stamps: Mapping[str, cache.Stamp | None], started: int
+) -> Callable[[list[tuple[str, Note, bytes | None]]], bytes]:
+    """How a worker packs the notes of ``paths`` (with their stamps, for the cache)."""
+    return partial(cache.pack_notes, stamps={path: stamps[path] for path in paths}, started=started)
 
 
 def _differ(edges: tuple[Edge, ...], kept: tuple[Edge, ...] | None) -> bool:
