@@ -251,7 +251,7 @@ def peer_rows(root: Path, cold: Cold, floor_seconds: float, target: bool) -> lis
             f"reports {result['nonexistent']:,} nonexistent notes",
         ),
         Row(
-            f"obsidiantools ÷ cold lint (load_vault + lint), {size}",
+            f"obsidiantools ÷ cold lint (vaultkit lint in-process), {size}",
             f"{quotient:.0f}x",
             "",
             "≥ 100x" if target else "",

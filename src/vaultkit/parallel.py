@@ -97,11 +97,14 @@ def parse_groups(
                         for paths, pack in groups
                     ]
                     # Yielded as they come, in order: the caller unpacks one while the
-                    # workers parse the next.
-                    for future in futures:
-                        packed = future.result()
+                    # workers parse the next. Each future is let go once its pack is taken,
+                    # or every pack would stay in memory until the last (100 MB at 50k).
+                    futures.reverse()
+                    while futures:
+                        packed = futures.pop().result()
                         done += 1
                         yield packed
+                        del packed
                 return
             except (OSError, BrokenProcessPool, pickle.PicklingError):
                 pass  # the groups not yet yielded are parsed here instead

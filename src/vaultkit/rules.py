@@ -6,6 +6,7 @@ documentation (``vaultkit rule VK101``): a summary line, then *Why*, *Example* a
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -662,7 +663,12 @@ def codes_matching(selectors: Iterable[str]) -> frozenset[str]:
 
 def select_rules(select: Iterable[str], ignore: Iterable[str]) -> tuple[Rule, ...]:
     """The enabled rules: selected and not ignored; off-by-default rules only when named."""
-    select = list(select)
+    return _select_rules(tuple(select), tuple(ignore))
+
+
+@functools.lru_cache(maxsize=64)
+def _select_rules(select: tuple[str, ...], ignore: tuple[str, ...]) -> tuple[Rule, ...]:
+    # Remembered: the watch engine asks for the same selection on every save.
     selected = codes_matching(select)
     named = {rule.code for rule in RULES for key in select if find_rule(key) is rule}
     ignored = codes_matching(ignore)
