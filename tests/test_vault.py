@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import inspect
+import random
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import SAMPLE, MakeVault, codes, write_files
 from vaultkit.config import Config
-from vaultkit.model import VaultkitError
+from vaultkit.model import Diagnostic, Severity, VaultkitError, diagnostic_order
 from vaultkit.vault import check_vault, lint, load_vault, vaults_of
 
 FILES = {
@@ -103,3 +104,15 @@ def test_a_vault_without_markers_is_the_one_checked_from(tmp_path: Path) -> None
     assert vaults_of([root / "sub/b.md"], elsewhere) == {
         (root / "sub").resolve(): [root / "sub/b.md"]
     }
+
+
+def test_the_sort_key_orders_findings_as_the_records_do() -> None:
+    items = [
+        Diagnostic(path, line, column, code, "n", Severity.ERROR, "m")
+        for path in ("b.md", "a.md", "a/b.md")
+        for line in (10, 2)
+        for column in (3, 1)
+        for code in ("VK201", "VK101")
+    ]
+    random.Random(3).shuffle(items)
+    assert sorted(items, key=diagnostic_order) == sorted(items)

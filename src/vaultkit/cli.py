@@ -17,7 +17,7 @@ from vaultkit import __version__
 from vaultkit.config import Config, find_vault, load_config
 from vaultkit.explain import explain, explain_json, explain_text, find_note, parse_link
 from vaultkit.fix import fix_diff, fix_report, plan_fixes, write_fixes
-from vaultkit.model import Diagnostic, Severity, VaultkitError
+from vaultkit.model import Diagnostic, Severity, VaultkitError, diagnostic_order
 from vaultkit.report import LINK_REPORTERS, REPORTERS, Context
 from vaultkit.resolve import Vault
 from vaultkit.rules import RULES, find_rule
@@ -262,7 +262,7 @@ def lint_command(args: argparse.Namespace) -> int:
             for item in checked.diagnostics
         ]
     context = Context(base, Path.cwd(), notes, color=_color(args))
-    text = REPORTERS[args.format](sorted(diagnostics), context)
+    text = REPORTERS[args.format](sorted(diagnostics, key=diagnostic_order), context)
     if args.quiet and args.format == "text":
         text = "".join(text.splitlines(keepends=True)[:-1])
     _emit(args, text)

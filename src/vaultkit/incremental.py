@@ -36,7 +36,7 @@ from pathlib import Path
 
 from vaultkit.config import Config, glob_matcher
 from vaultkit.index import Index
-from vaultkit.model import Diagnostic, Edge, Fix, Note, Severity, Status
+from vaultkit.model import Diagnostic, Edge, Fix, Note, Severity, Status, diagnostic_order
 from vaultkit.resolve import Resolver, Vault
 from vaultkit.rules import select_rules
 from vaultkit.scan import scan_vault
@@ -254,7 +254,7 @@ class IncrementalVault:
 
     def diagnostics(self) -> list[Diagnostic]:
         """Every finding, sorted as ``lint`` sorts them."""
-        return sorted(self.unsorted())
+        return sorted(self.unsorted(), key=diagnostic_order)
 
     def unsorted(self) -> Iterator[Diagnostic]:
         """Every finding, in no particular order (cheap: for counts and summaries)."""
@@ -574,7 +574,7 @@ class IncrementalVault:
             old = self._found.get(path, ())
             before.setdefault(path, old)
             kept = [item for item in old if item.code not in codes]
-            now = sorted((*kept, *found.get(path, ())))
+            now = sorted((*kept, *found.get(path, ())), key=diagnostic_order)
             if now:
                 self._found[path] = tuple(now)
             else:

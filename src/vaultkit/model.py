@@ -204,3 +204,12 @@ class Diagnostic:
     severity: Severity = field(compare=False)
     message: str = field(compare=False)
     fix: Fix | None = field(default=None, compare=False)
+
+
+def diagnostic_order(item: Diagnostic) -> tuple[str, int, int, str]:
+    """The key findings sort by, as ``Diagnostic``'s own order: path, line, column, code.
+
+    ``sorted(found, key=diagnostic_order)`` builds each key once; the dataclass's ``__lt__``
+    builds two tuples a comparison (a tenth of a second for 12k findings).
+    """
+    return item.path, item.line, item.column, item.code

@@ -14,7 +14,7 @@ from pathlib import Path
 from vaultkit import cache
 from vaultkit.config import CONFIG_FILE, Config, find_vault, glob_matcher, load_config
 from vaultkit.index import build_index
-from vaultkit.model import Diagnostic, Edge, Note, Problem, VaultkitError
+from vaultkit.model import Diagnostic, Edge, Note, Problem, VaultkitError, diagnostic_order
 from vaultkit.parallel import parse_groups, parse_paths
 from vaultkit.parse import parse_note, unreadable_note
 from vaultkit.read import digest, read_bytes, text_of
@@ -162,7 +162,8 @@ def lint(
 def _findings(vault: Vault, rules: Iterable[Rule]) -> list[Diagnostic]:
     found = [diagnostic for rule in rules for diagnostic in rule.check(vault)]
     suppressed = _Suppressed(vault)
-    return sorted(diagnostic for diagnostic in found if not suppressed(diagnostic))
+    kept = [diagnostic for diagnostic in found if not suppressed(diagnostic)]
+    return sorted(kept, key=diagnostic_order)
 
 
 def _within(paths: Iterable[str] | None) -> Callable[[str], bool]:
