@@ -260,21 +260,21 @@ def _cached_vault(
     shards: dict[int, list[str]] = {}
     for path in fresh:
         shards.setdefault(cache.shard_of(path), []).append(path)
-    groups = [
-        (
-            paths,
-            partial(
-                cache.pack_notes, stamps={path: stamps[path] for path in paths}, started=started
-            ),
-        )
-        for paths in shards.values()
-    ]
+    groups = [(paths, _packer(paths, stamps, started)) for paths in shards.values()]
     parsed: dict[str, Note] = {}
     moved: set[str] = set()
+    # While the workers parse, the links of the notes already back are resolved as far as
+    # they can be: every path is known from the scan, only aliases wait for the last note.
+    known = {path: entry.note for path, entry in entries.items()}
+    pending = set(fresh)
+    early = Resolver(build_index((), [*scan.notes, *scan.attachments], scan.outside), known, config)
+    settled: dict[str, list[Edge | None]] = {}
     for number, packed in zip(shards, parse_groups(root, groups, config), strict=True):
         packed_entries: dict[str, cache.Entry] = {}
-        for path, entry, note in cache.unpack_notes(packed):
-            parsed[path] = note
+        arrived = cache.unpack_notes(packed)
+        for path, entry, note in arrived:
+            parsed[path] = known[path] = note
+            pending.discard(path)
             old = store.entries.get(path)
             if old is None or _anchors(old.note) != _anchors(note):
                 moved.add(path)
@@ -283,6 +283,8 @@ def _cached_vault(
         if number not in reused:
             # The pack holds every note of the shard: it is the shard's file as it is.
             store.write_packed(number, packed, packed_entries)
+        for path, _, note in arrived:
+            settled[path] = early.settled_edges(path, note.links, pending)
     # The parses are known now: they are written while the links are resolved.
     notes_written = store.save_notes(entries, background=background)
     notes = {path: entries[path].note if path in entries else parsed[path] for path in scan.notes}
@@ -293,7 +295,12 @@ def _cached_vault(
     for path, note in notes.items():
         entry = entries.get(path)
         kept = entry.edges if entry is not None and entry.edges_key == key else None
-        if kept is None or path in parsed:
+        if path in settled:
+            kept = tuple(
+                edge if edge is not None else resolver.edge(path, link)
+                for edge, link in zip(settled[path], note.links, strict=True)
+            )
+        elif kept is None:
             kept = resolver.edges(path, note.links)
         elif moved:
             # A link to a heading or block asks its target's headings and blocks, which
