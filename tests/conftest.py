@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import vaultkit.read
 from vaultkit.config import Config
 from vaultkit.model import Diagnostic
 from vaultkit.resolve import Vault
@@ -106,3 +109,18 @@ def run_vaultkit(*args: str) -> subprocess.CompletedProcess[str]:
         timeout=300,
         check=False,
     )
+
+
+def refuse_to_read(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Make vaultkit's reader meet "permission denied" on files called ``name``.
+
+    The suite runs as root here, and root reads whatever a file's mode says.
+    """
+    original = open
+
+    def refuse(file: str, *args: Any, **kwargs: Any) -> Any:
+        if os.path.basename(file) == name:
+            raise PermissionError(13, "Permission denied")
+        return original(file, *args, **kwargs)
+
+    monkeypatch.setattr(vaultkit.read, "open", refuse, raising=False)

@@ -6,12 +6,17 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-import vaultkit.read
-from tests.conftest import MakeVault, codes, lint_files, run_vaultkit, write_files
+from tests.conftest import (
+    MakeVault,
+    codes,
+    lint_files,
+    refuse_to_read,
+    run_vaultkit,
+    write_files,
+)
 from vaultkit import cli
 from vaultkit.model import Status
 from vaultkit.read import decode
@@ -153,14 +158,7 @@ def test_vanished_note_is_vk001(make_vault: MakeVault, tmp_path: Path) -> None:
 
 
 def test_permission_denied_is_vk001(make_vault: MakeVault, monkeypatch: pytest.MonkeyPatch) -> None:
-    original = open
-
-    def refuse(file: str, *args: Any, **kwargs: Any) -> Any:
-        if os.path.basename(file) == "locked.md":
-            raise PermissionError(13, "Permission denied")
-        return original(file, *args, **kwargs)
-
-    monkeypatch.setattr(vaultkit.read, "open", refuse, raising=False)
+    refuse_to_read(monkeypatch, "locked.md")
     found = lint_files(make_vault, {"locked.md": "x", "a.md": "[[locked]]"})
     assert found == [("locked.md", 1, 1, "VK001")]
 

@@ -15,7 +15,7 @@ import pytest
 
 import vaultkit.parallel
 import vaultkit.read
-from tests.conftest import write_files
+from tests.conftest import refuse_to_read, write_files
 from vaultkit import cache, vault
 from vaultkit.config import Config
 from vaultkit.vault import check_vault, lint, load_vault
@@ -325,15 +325,7 @@ def test_a_relative_xdg_cache_home_is_ignored(
 
 def test_unreadable_notes_are_not_cached(vault_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if os.geteuid() == 0:
-        # root reads whatever the mode says: simulate the refusal instead.
-        original = open
-
-        def refuse(file: str, *args: Any, **kwargs: Any) -> Any:
-            if os.path.basename(file) == "a.md":
-                raise PermissionError(13, "Permission denied")
-            return original(file, *args, **kwargs)
-
-        monkeypatch.setattr(vaultkit.read, "open", refuse, raising=False)
+        refuse_to_read(monkeypatch, "a.md")
     else:
         (vault_root / "a.md").chmod(0)
     assert ("a.md", 1, 1, "VK001") in _checked(vault_root)
@@ -396,3 +388,48 @@ def test_shards_packed_by_the_pool_are_read_back(
     assert sorted(stored) == ["a.md", "b.md", "sub/c.md"]
     assert all(entry.edges is not None for entry in stored.values())
     assert _answer(vault_root) == cold
+
+
+def test_a_run_interrupted_between_the_two_writes_leaves_no_stale_answer(
+    vault_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a.md links to b.md#Intro; b.md's new parse is stored, its answers are not.
+    assert _checked(vault_root) == _checked(vault_root, use_cache=False)
+    (vault_root / "b.md").write_text("---\naliases: [Bee]\n---\n# Other\n[[a]]", encoding="utf-8")
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(cache.NoteCache, "save_edges", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            check_vault(vault_root, Config())
+    cold = _checked(vault_root, use_cache=False)
+    assert ("a.md", 1, 16, "VK102") in cold
+    assert _checked(vault_root) == cold
+    assert _answer(vault_root) == cold
+
+
+def test_answers_kept_beside_a_newer_parse_are_not_trusted(vault_root: Path) -> None:
+    _checked(vault_root)
+    where = cache.folder(vault_root)
+    old_answers = {path: path.read_bytes() for path in where.glob("edges-*.pickle")}
+    (vault_root / "a.md").write_text("[[b]] [[gone]] [[elsewhere]]", encoding="utf-8")
+    _checked(vault_root)
+    for path, data in old_answers.items():
+        path.write_bytes(data)  # as if another vaultkit wrote the older answers last
+    cold = _checked(vault_root, use_cache=False)
+    assert ("a.md", 1, 16, "VK101") in cold
+    assert _checked(vault_root) == cold
+    assert _answer(vault_root) == cold
+
+
+def test_a_vault_whose_name_ends_in_a_space_keeps_its_cache(tmp_path: Path) -> None:
+    spaced = tmp_path / "notes "
+    other = tmp_path / "other"
+    write_files(spaced, {"a.md": "[[b]]", "b.md": "[[a]]"})
+    write_files(other, {"c.md": "x"})
+    check_vault(spaced, Config())
+    check_vault(other, Config())
+    assert (cache.folder(spaced) / "vault.txt").is_file()
+    assert cache.folder(spaced).exists()

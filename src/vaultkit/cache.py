@@ -12,8 +12,10 @@ default), never inside the vault. Two kinds of file live there:
   changing them). A stamp taken within ``RACY_NS`` of its own modification time proves
   nothing (the file may change again within the same clock tick, keeping its size), so such
   a note is re-hashed on the next run, as git does with racy index entries. Resolved links
-  are reused only while the index they were resolved against (every path, every alias, the
-  resolution settings) is the same. On a cold run the parse workers pack each shard's
+  are reused only for the very bytes of the note they were resolved from, and while the
+  index they were resolved against (every path, every alias, the resolution settings) is the
+  same; heading and block links, which depend on another note's content, are always asked
+  again. On a cold run the parse workers pack each shard's
   notes exactly as the file holds them and the parent writes those bytes as they come
   (``pack_notes``); shards that mix kept and new notes are written by a forked child while
   the parent resolves the links (``NoteCache.save_notes``).
@@ -73,7 +75,7 @@ from vaultkit.model import (
 )
 from vaultkit.read import digest
 
-FORMAT = 3
+FORMAT = 4
 SHARDS = 32
 # A stamp this close to the file's own modification time may hide a later edit in the same
 # clock tick (coarse file times, FAT's 2 s, a network server's clock): verify by hash next time.
@@ -231,9 +233,9 @@ class NoteCache:
             return None
         shard = {}
         try:
-            for path, (key, raw) in body.items():
+            for path, (key, hashed, raw) in body.items():
                 entry = notes.get(path)
-                if entry is None or not isinstance(key, bytes):
+                if entry is None or not isinstance(key, bytes) or hashed != entry.digest:
                     continue
                 pairs = zip(entry.note.links, raw, strict=True)
                 edges = tuple([_new(Edge, (path, link, *rest)) for link, rest in pairs])
@@ -406,10 +408,14 @@ def _pack_entries(entries: Mapping[str, Entry]) -> bytes:
 
 
 def _edges_body(entries: Mapping[str, Entry]) -> dict[str, tuple[object, ...]]:
+    # Each note's answers name the bytes they were resolved from: the two kinds of shard are
+    # written apart, and answers kept beside a newer parse (an interrupted run, a failed
+    # write, another vaultkit in between) must not be taken for its answers.
     body: dict[str, tuple[object, ...]] = {}
     for path, entry in entries.items():
         assert entry.edges is not None
-        body[path] = (entry.edges_key, tuple([edge[2:] for edge in entry.edges]))
+        edges = tuple([edge[2:] for edge in entry.edges])
+        body[path] = (entry.edges_key, entry.digest, edges)
     return body
 
 
@@ -574,7 +580,7 @@ def _create(place: Path, vault: str) -> None:
             owner = (other / _OWNER).read_text(encoding="utf-8", errors="surrogateescape")
         except OSError:
             continue
-        if owner.strip() and not os.path.isdir(owner.strip()):
+        if owner.rstrip("\n") and not os.path.isdir(owner.rstrip("\n")):
             shutil.rmtree(other, ignore_errors=True)
 
 

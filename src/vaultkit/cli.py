@@ -25,21 +25,8 @@ from vaultkit.vault import check_vault, lint, load_vault, vaults_of
 
 
 def run() -> None:
-    """Console entry point.
-
-    A finished command leaves at once: its output is flushed, and freeing the vault object by
-    object at interpreter shutdown (millions of records, a tenth of a second at 10k notes)
-    would only delay the prompt. Nothing is left to clean up: files are written atomically
-    and child processes are waited for before ``main`` returns.
-    """
-    code = main()
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        # A closed pipe (``vaultkit lint | head``): let the normal exit report it.
-        raise SystemExit(code) from None
-    os._exit(code)
+    """Console entry point."""
+    raise SystemExit(main())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

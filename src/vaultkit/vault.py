@@ -58,8 +58,9 @@ def check_vault(
     """``lint(load_vault(root, config), select, ignore, paths)``, and the vault's note count.
 
     With ``use_cache``, a vault found exactly as it was at the last check (every note's size
-    and times, every file, the config) is answered from the stored findings without reading
-    or parsing anything; otherwise it is loaded as ``load_vault`` does and the findings of the
+    and times, every file, the config) is answered from the stored findings without parsing
+    anything (only notes changed too recently for their stamps to prove anything are read
+    and hashed); otherwise it is loaded as ``load_vault`` does and the findings of the
     whole vault are stored for next time.
     """
     root, config = _settle(root, config)
@@ -262,7 +263,6 @@ def _cached_vault(
         shards.setdefault(cache.shard_of(path), []).append(path)
     groups = [(paths, _packer(paths, stamps, started)) for paths in shards.values()]
     parsed: dict[str, Note] = {}
-    moved: set[str] = set()
     # While the workers parse, the links of the notes already back are resolved as far as
     # they can be: every path is known from the scan, only aliases wait for the last note.
     known = {path: entry.note for path, entry in entries.items()}
@@ -275,9 +275,6 @@ def _cached_vault(
         for path, entry, note in arrived:
             parsed[path] = known[path] = note
             pending.discard(path)
-            old = store.entries.get(path)
-            if old is None or _anchors(old.note) != _anchors(note):
-                moved.add(path)
             if entry is not None:
                 entries[path] = packed_entries[path] = entry
         if number not in reused:
@@ -287,6 +284,24 @@ def _cached_vault(
             settled[path] = early.settled_edges(path, note.links, pending)
     # The parses are known now: they are written while the links are resolved.
     notes_written = store.save_notes(entries, background=background)
+    try:
+        vault = _resolved(root, config, scan, entries, parsed, settled, store)
+    except BaseException:
+        notes_written()  # never leave the writer behind, even on Ctrl-C
+        raise
+    return vault, entries, notes_written
+
+
+def _resolved(
+    root: Path,
+    config: Config,
+    scan: Scan,
+    entries: dict[str, cache.Entry],
+    parsed: Mapping[str, Note],
+    settled: Mapping[str, list[Edge | None]],
+    store: cache.NoteCache,
+) -> Vault:
+    """The vault with every link answered; the answers go into ``entries`` and the cache."""
     notes = {path: entries[path].note if path in entries else parsed[path] for path in scan.notes}
     index = build_index(notes.values(), scan.attachments, scan.outside)
     key = cache.edges_key(config, notes, scan.attachments, scan.outside)
@@ -302,26 +317,18 @@ def _cached_vault(
             )
         elif kept is None:
             kept = resolver.edges(path, note.links)
-        elif moved:
-            # A link to a heading or block asks its target's headings and blocks, which
-            # a changed note may have gained or lost; every other answer stands.
+        elif any(edge.link.subpath for edge in kept):
+            # A heading or block link asks its target's headings and blocks, which may have
+            # changed since it was answered (an edit of the target, or a run interrupted
+            # after storing the target's new parse): those are always asked again.
             kept = tuple(
-                resolver.edge(path, edge.link)
-                if edge.link.subpath and edge.resolved in moved
-                else edge
-                for edge in kept
+                resolver.edge(path, edge.link) if edge.link.subpath else edge for edge in kept
             )
         if entry is not None and (entry.edges_key != key or _differ(kept, entry.edges)):
             entries[path] = entry._replace(edges=kept, edges_key=key)
         edges.extend(kept)
-    edges_written = store.save_edges(entries, background=False)
-
-    def written() -> None:
-        notes_written()
-        edges_written()
-
-    vault = Vault(root, config, notes, scan.attachments, index, tuple(edges))
-    return vault, entries, written
+    store.save_edges(entries)
+    return Vault(root, config, notes, scan.attachments, index, tuple(edges))
 
 
 def _packer(
@@ -333,10 +340,6 @@ def _packer(
 
 def _differ(edges: tuple[Edge, ...], kept: tuple[Edge, ...] | None) -> bool:
     return edges is not kept and edges != kept
-
-
-def _anchors(note: Note) -> tuple[object, ...]:
-    return note.readable, note.headings, note.blocks
 
 
 def _racy_digests(
