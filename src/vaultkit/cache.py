@@ -75,7 +75,7 @@ from vaultkit.model import (
 )
 from vaultkit.read import digest
 
-FORMAT = 4
+FORMAT = 5
 SHARDS = 32
 # A stamp this close to the file's own modification time may hide a later edit in the same
 # clock tick (coarse file times, FAT's 2 s, a network server's clock): verify by hash next time.
@@ -93,7 +93,11 @@ Stamp = tuple[int, int, int]
 
 
 class Entry(NamedTuple):
-    """One cached note: stamp, hash, parse, and its links as resolved under ``edges_key``."""
+    """One cached note: stamp, hash, parse, and its links as resolved under ``edges_key``.
+
+    ``anchors`` is ``anchor_key`` of the edges: what their heading and block links were
+    checked against.
+    """
 
     stamp: Stamp
     racy: bool
@@ -101,6 +105,7 @@ class Entry(NamedTuple):
     note: Note
     edges: tuple[Edge, ...] | None = None
     edges_key: bytes | None = None
+    anchors: bytes | None = None
 
 
 class Results(NamedTuple):
@@ -233,13 +238,13 @@ class NoteCache:
             return None
         shard = {}
         try:
-            for path, (key, hashed, raw) in body.items():
+            for path, (key, hashed, anchors, raw) in body.items():
                 entry = notes.get(path)
                 if entry is None or not isinstance(key, bytes) or hashed != entry.digest:
                     continue
                 pairs = zip(entry.note.links, raw, strict=True)
                 edges = tuple([_new(Edge, (path, link, *rest)) for link, rest in pairs])
-                shard[path] = entry._replace(edges=edges, edges_key=key)
+                shard[path] = entry._replace(edges=edges, edges_key=key, anchors=anchors)
         except (TypeError, ValueError, IndexError, AttributeError):
             return None
         return shard
@@ -317,7 +322,28 @@ def _same_note(old: Entry, new: Entry) -> bool:
 
 
 def _same_edges(old: Entry, new: Entry) -> bool:
-    return old.edges_key == new.edges_key and (old.edges is new.edges or old.edges == new.edges)
+    return (
+        old.edges_key == new.edges_key
+        and old.anchors == new.anchors
+        and (old.edges is new.edges or old.edges == new.edges)
+    )
+
+
+def anchor_key(edges: Sequence[Edge], entries: Mapping[str, Entry]) -> bytes | None:
+    """What a note's heading and block links were checked against: their targets' bytes.
+
+    None when the note has no such link. A reused answer for ``[[B#Heading]]`` holds while B
+    is the same file with the same hash; B's headings are not stored with the answer.
+    """
+    targets = {edge.resolved for edge in edges if edge.link.subpath}
+    if not targets:
+        return None
+    found = sorted(
+        (path, entries[path].digest if path in entries else b"")
+        for path in targets
+        if path is not None
+    )
+    return hashlib.blake2b(marshal.dumps(found), digest_size=16).digest()
 
 
 def _now(write: Callable[[], None]) -> Callable[[], None]:
@@ -415,7 +441,7 @@ def _edges_body(entries: Mapping[str, Entry]) -> dict[str, tuple[object, ...]]:
     for path, entry in entries.items():
         assert entry.edges is not None
         edges = tuple([edge[2:] for edge in entry.edges])
-        body[path] = (entry.edges_key, entry.digest, edges)
+        body[path] = (entry.edges_key, entry.digest, entry.anchors, edges)
     return body
 
 

@@ -317,15 +317,18 @@ def _resolved(
             )
         elif kept is None:
             kept = resolver.edges(path, note.links)
-        elif any(edge.link.subpath for edge in kept):
-            # A heading or block link asks its target's headings and blocks, which may have
-            # changed since it was answered (an edit of the target, or a run interrupted
-            # after storing the target's new parse): those are always asked again.
-            kept = tuple(
-                resolver.edge(path, edge.link) if edge.link.subpath else edge for edge in kept
-            )
-        if entry is not None and (entry.edges_key != key or _differ(kept, entry.edges)):
-            entries[path] = entry._replace(edges=kept, edges_key=key)
+        if entry is not None:
+            anchors = cache.anchor_key(kept, entries)
+            if kept is entry.edges and anchors != entry.anchors:
+                # A heading or block link asks its target's headings and blocks: when a
+                # target is not the file it was (an edit, or a run interrupted after storing
+                # the target's new parse), those links are asked again.
+                kept = tuple(
+                    resolver.edge(path, edge.link) if edge.link.subpath else edge for edge in kept
+                )
+                anchors = cache.anchor_key(kept, entries)
+            if entry.edges_key != key or entry.anchors != anchors or _differ(kept, entry.edges):
+                entries[path] = entry._replace(edges=kept, edges_key=key, anchors=anchors)
         edges.extend(kept)
     store.save_edges(entries)
     return Vault(root, config, notes, scan.attachments, index, tuple(edges))
