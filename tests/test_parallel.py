@@ -35,20 +35,25 @@ def _paths(root: Path, config: Config) -> tuple[str, ...]:
 
 @pytest.fixture
 def pooled(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts batches the pool really parsed (a silent fallback would hide a broken pool).
+    """Counts the notes each pool really parsed (a silent fallback would hide a broken pool).
 
     The pool is allowed even if an earlier test left a thread running in this process.
     """
     done: list[int] = []
-    original = parallel._pooled
     monkeypatch.setattr(parallel, "_can_fork", lambda: True)
 
-    def spy(*args: object, **kwargs: object) -> dict[str, Note]:
-        result = original(*args, **kwargs)  # type: ignore[arg-type]
-        done.append(len(result))
-        return result
+    class Counting(parallel.ProcessPoolExecutor):
+        submitted = 0
 
-    monkeypatch.setattr(parallel, "_pooled", spy)
+        def submit(self, *args: Any, **kwargs: Any) -> Any:
+            self.submitted += len(args[2])  # _pack_group(root, paths, ...)
+            return super().submit(*args, **kwargs)
+
+        def shutdown(self, *args: Any, **kwargs: Any) -> None:
+            super().shutdown(*args, **kwargs)
+            done.append(self.submitted)
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", Counting)
     return done
 
 

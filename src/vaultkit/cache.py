@@ -53,16 +53,17 @@ import pickle
 import shutil
 import struct
 import sys
-import tempfile
 import threading
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import fields
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from vaultkit import __version__, model
 from vaultkit.config import Config
+from vaultkit.files import write_atomically
 from vaultkit.model import (
     Block,
     Diagnostic,
@@ -261,15 +262,19 @@ class NoteCache:
         Without ``fork``, or while other threads run (forking them is unsafe), it writes now.
         """
         writes = self._changed("notes", self._notes, entries, _same_note)
-        return self._write(writes, _pack_entries, background)
+        write = partial(self._write, writes, _pack_entries)
+        if not writes:
+            return _nothing
+        return _in_background(write) if background else _now(write)
 
-    def save_edges(
-        self, entries: Mapping[str, Entry], *, background: bool = False
-    ) -> Callable[[], None]:
-        """Write the answer shards that differ from those read; returns a ``wait``."""
+    def save_edges(self, entries: Mapping[str, Entry]) -> None:
+        """Write the answer shards that differ from those read.
+
+        In-process: forking a process of this size costs more than pickling them (every page
+        the child or the parent then touches is copied).
+        """
         with_edges = {path: entry for path, entry in entries.items() if entry.edges is not None}
-        writes = self._changed("edges", self._edges, with_edges, _same_edges)
-        return self._write(writes, _edges_body, background)
+        self._write(self._changed("edges", self._edges, with_edges, _same_edges), _edges_body)
 
     def _changed(
         self,
@@ -298,18 +303,12 @@ class NoteCache:
         self,
         writes: Sequence[tuple[Path, Mapping[str, Entry]]],
         body: Callable[[Mapping[str, Entry]], object],
-        background: bool,
-    ) -> Callable[[], None]:
-        def write() -> None:
-            for target, shard in writes:
-                if shard:
-                    _write(target, self._header, body(shard))
-                else:
-                    _remove(target)
-
-        if not writes:
-            return _nothing
-        return _in_background(write) if background else _now(write)
+    ) -> None:
+        for target, shard in writes:
+            if shard:
+                _write(target, self._header, body(shard))
+            else:
+                _remove(target)
 
 
 def _same_note(old: Entry, new: Entry) -> bool:
@@ -570,23 +569,13 @@ def _write(path: Path, header: tuple[object, ...], body: object) -> None:
         payload = pickle.dumps((header, body), protocol=pickle.HIGHEST_PROTOCOL)
     except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
         return
+    frame = _MAGIC + _FRAME.pack(len(payload), zlib.crc32(payload))
     try:
         if not (path.parent / _OWNER).is_file():
             _create(path.parent, str(header[-1]))
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", dir=path.parent)
+        write_atomically(path, frame, payload)
     except OSError:
         return
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(_MAGIC + _FRAME.pack(len(payload), zlib.crc32(payload)))
-            out.write(payload)
-        os.replace(temporary, path)
-    except OSError:
-        Path(temporary).unlink(missing_ok=True)
-    except BaseException:
-        # Interrupted (Ctrl-C): leave no temporary file behind, and the old cache intact.
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _create(place: Path, vault: str) -> None:
@@ -594,10 +583,7 @@ def _create(place: Path, vault: str) -> None:
     place.mkdir(mode=0o700, parents=True, exist_ok=True)
     # Written whole or not at all: another vaultkit reading a half-written name would take
     # the vault for gone.
-    handle, temporary = tempfile.mkstemp(prefix=".vault-", dir=place)
-    with os.fdopen(handle, "w", encoding="utf-8", errors="surrogateescape") as out:
-        out.write(vault + "\n")
-    os.replace(temporary, place / _OWNER)
+    write_atomically(place / _OWNER, (vault + "\n").encode("utf-8", "surrogateescape"))
     # Without this, every vault ever checked (temporary ones included) would keep its cache.
     for other in place.parent.iterdir():
         if other == place:

@@ -24,7 +24,6 @@ that changed in between is refused and left as it is.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import os
 import re
 import stat
@@ -102,10 +101,6 @@ class Plan:
     files: tuple[FileFix, ...]
     skipped: tuple[Skip, ...]
     refused: tuple[Refusal, ...]
-
-    @property
-    def change_count(self) -> int:
-        return sum(len(item.changes) for item in self.files)
 
 
 def plan_fixes(vault: Vault, diagnostics: Sequence[Diagnostic]) -> Plan:
@@ -408,16 +403,11 @@ def _lines(data: bytes) -> list[str]:
     return text.splitlines(keepends=True)
 
 
-def _digest(data: bytes) -> bytes:
-    return hashlib.sha256(data).digest()
-
-
 def _replace_atomically(item: FileFix) -> str | None:
     real = item.real
-    expected = _digest(item.original)
     try:
         mode = stat.S_IMODE(real.stat().st_mode)
-        if _digest(real.read_bytes()) != expected:
+        if real.read_bytes() != item.original:
             return _CHANGED
         handle, temporary = tempfile.mkstemp(
             dir=real.parent, prefix=f".{real.name}.", suffix=".vaultkit"
@@ -431,7 +421,7 @@ def _replace_atomically(item: FileFix) -> str | None:
             os.fsync(stream.fileno())
         os.chmod(temporary, mode)
         # The last look before the replace: an editor may have saved the note meanwhile.
-        if _digest(real.read_bytes()) != expected:
+        if real.read_bytes() != item.original:
             return _CHANGED
         os.replace(temporary, real)
     except OSError as error:

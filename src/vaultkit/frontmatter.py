@@ -151,6 +151,10 @@ def _position(node: Node) -> tuple[int, int]:
     return node.start_mark.line + 2, node.start_mark.column + 1
 
 
+def _end(node: Node) -> tuple[int, int]:
+    return node.end_mark.line + 2, node.end_mark.column + 1
+
+
 def _read_mapping(
     root: MappingNode, body: str, body_line: int, parent_keys: frozenset[str]
 ) -> Frontmatter:
@@ -276,7 +280,7 @@ def _one_item_list(node: ScalarNode) -> Fix | None:
     if node.style in ("|", ">"):
         return None  # a block scalar's line breaks cannot be kept inside a flow list
     line, column = _position(node)
-    end_line, end_column = node.end_mark.line + 2, node.end_mark.column + 1
+    end_line, end_column = _end(node)
     value = node.value
     if node.style == "'" and value.isprintable():
         text = "'" + value.replace("'", "''") + "'"
@@ -312,14 +316,16 @@ def _property_links(
         elif is_parent and value.strip() and "[[" not in value and "]]" not in value:
             # A bare name in a parent field is read as a link to that name.
             link = wikilink(f"[[{value.strip()}]]", LinkKind.PROPERTY, line, column, key)
-            yield _as_written(link, value.strip(), line, column, node)
+            # Reported as written: the bare name, up to the end of its scalar.
+            end_line, end_column = _end(node)
+            yield link._replace(text=value.strip(), end_line=end_line, end_column=end_column)
         return
     if isinstance(node, SequenceNode):
         recovered = _unquoted_link(node)
         if recovered is not None:
             line, column = _position(node)
             link = wikilink(f"[[{recovered}]]", LinkKind.PROPERTY, line, column, key)
-            end_line, end_column = node.end_mark.line + 2, node.end_mark.column + 1
+            end_line, end_column = _end(node)
             fixed = _quote(link.text)
             problems.append(
                 Problem(
@@ -330,40 +336,13 @@ def _property_links(
                     Fix(fixed, line, column, end_line, end_column),
                 )
             )
-            yield Link(
-                kind=link.kind,
-                text=link.text,
-                target=link.target,
-                subpath=link.subpath,
-                display=link.display,
-                line=line,
-                column=column,
-                end_line=end_line,
-                end_column=end_column,
-                key=key,
-                unquoted=True,
-            )
+            yield link._replace(end_line=end_line, end_column=end_column, unquoted=True)
             return
         for item in node.value:
             yield from _property_links(key, item, is_parent, problems)
     elif isinstance(node, MappingNode):
         for _, value in node.value:
             yield from _property_links(key, value, False, problems)
-
-
-def _as_written(link: Link, value: str, line: int, column: int, node: ScalarNode) -> Link:
-    return Link(
-        kind=link.kind,
-        text=value,
-        target=link.target,
-        subpath=link.subpath,
-        display=link.display,
-        line=line,
-        column=column,
-        end_line=node.end_mark.line + 2,
-        end_column=node.end_mark.column + 1,
-        key=link.key,
-    )
 
 
 def _unquoted_link(node: SequenceNode) -> str | None:

@@ -27,7 +27,6 @@ Graph: TypeAlias = Any
 
 NOTE, ATTACHMENT, GHOST = "note", "attachment", "ghost"
 LINK, EMBED, UP = "link", "embed", "up"
-FORMATS = ("json", "graphml", "gexf")
 
 # The stronger kind wins when one pair has several: a parent link is what the hierarchy
 # view draws, and an embed shows content, which a plain mention does not.

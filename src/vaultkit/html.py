@@ -27,8 +27,6 @@ import base64
 import hashlib
 import json
 import math
-import os
-import tempfile
 from collections import Counter, defaultdict
 from importlib import resources
 from pathlib import Path
@@ -38,6 +36,7 @@ import jinja2
 from markupsafe import Markup
 from pyvis.network import Network
 
+from vaultkit.files import write_atomically
 from vaultkit.graph import ATTACHMENT, EMBED, GHOST, NOTE, UP, Graph
 
 NODE_CAP = 1000
@@ -133,15 +132,7 @@ def write_file(path: Path, content: bytes) -> None:
     Missing parent folders are created.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(content)
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; a page is meant to be shared
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomically(path, content, mode=0o644)  # a page is meant to be shared
 
 
 def _groups(graph: Graph, color_by: str) -> tuple[list[dict[str, Any]], dict[str, int]]:

@@ -361,19 +361,12 @@ class _Regions:
                     position = end
                     continue
                 end = close
-            elif first == "%":
-                if not text.startswith("%%", start):
-                    position = end
-                    continue
-                close = find("%%", start + 2)
-                end = size if close < 0 else close + 2
-                self.comments.append((start, end))
-            elif first == "<":
-                if not text.startswith("<!--", start):
-                    position = end
-                    continue
-                close = find("-->", start + 4)
-                end = size if close < 0 else close + 3
+            elif first in "%<":
+                # ``%%`` or ``<!--`` (``_REGION`` finds no lone ``%`` or ``<``): a comment,
+                # which an unclosed opening makes run to the end of the note.
+                opening, closing = ("%%", "%%") if first == "%" else ("<!--", "-->")
+                close = find(closing, start + len(opening))
+                end = size if close < 0 else close + len(closing)
                 self.comments.append((start, end))
             elif text.startswith("$$", start):
                 end = start + 2

@@ -11,17 +11,6 @@ from vaultkit.model import Problem
 _PROBE = 8 * 1024
 
 
-def read_note(root: Path, path: str, max_size: int) -> str | Problem:
-    """The note's text with a BOM removed and line endings as ``\\n``, or a VK00x problem.
-
-    CR-only and mixed line endings keep their line count, so every position stays the file's.
-    """
-    data = read_bytes(root, path)
-    if isinstance(data, Problem):
-        return data
-    return text_of(data, max_size)
-
-
 def read_bytes(root: Path, path: str) -> bytes | Problem:
     """The note's bytes, or VK001 when it cannot be read."""
     try:

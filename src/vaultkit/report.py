@@ -54,10 +54,8 @@ def _prefix(root: Path, cwd: Path) -> str | None:
 def text_report(diagnostics: Sequence[Diagnostic], context: Context) -> str:
     """``path:line:col: CODE [name] message`` lines and one summary line."""
     lines = []
-    prefix = _prefix(context.root, context.cwd)
     for item in diagnostics:
-        shown = prefix + item.path if prefix is not None else display_path(context, item.path)
-        where = f"{shown}:{item.line}:{item.column}:"
+        where = f"{display_path(context, item.path)}:{item.line}:{item.column}:"
         if context.color:
             code = f"{_COLORS[item.severity]}{_BOLD}{item.code}{_RESET}"
             lines.append(

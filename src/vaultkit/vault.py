@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -15,7 +13,7 @@ from vaultkit import cache
 from vaultkit.config import CONFIG_FILE, Config, find_vault, glob_matcher, load_config
 from vaultkit.index import build_index
 from vaultkit.model import Diagnostic, Edge, Note, Problem, VaultkitError, diagnostic_order
-from vaultkit.parallel import parse_groups, parse_paths
+from vaultkit.parallel import collector_paused, parse_groups, parse_paths
 from vaultkit.parse import parse_note, unreadable_note
 from vaultkit.read import digest, read_bytes, text_of
 from vaultkit.resolve import Resolver, Vault, resolve_vault
@@ -39,7 +37,7 @@ def load_vault(root: Path | str, config: Config | None = None, *, use_cache: boo
     """
     root, config = _settle(root, config)
     scan = scan_vault(root, glob_matcher(config.exclude))
-    with _collector_paused():
+    with collector_paused(freeze=True):
         if not use_cache:
             return _parsed_vault(root, config, scan)
         started = time.time_ns()
@@ -68,7 +66,7 @@ def check_vault(
     wanted = _within(paths)
     scan = scan_vault(root, glob_matcher(config.exclude))
     if not use_cache:
-        with _collector_paused():
+        with collector_paused(freeze=True):
             vault = _parsed_vault(root, config, scan)
             found = _findings(vault, rules)
         return Checked([item for item in found if wanted(item.path)], len(vault.notes))
@@ -81,7 +79,7 @@ def check_vault(
         hit = stored.found.get(selection)
         if hit is not None and cache.verified(root, stored.racy):
             return Checked([item for item in hit if wanted(item.path)], len(scan.notes))
-    with _collector_paused():
+    with collector_paused(freeze=True):
         vault, entries, written = _cached_vault(root, config, scan, stamps, started, True)
         try:
             found = _findings(vault, rules)
@@ -192,22 +190,6 @@ def _settle(root: Path | str, config: Config | None) -> tuple[Path, Config]:
     return root, config if config is not None else load_config(root)
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    collecting = gc.isenabled()
-    # Loading makes millions of small records and no reference cycles: left on, the cyclic
-    # collector re-traverses the growing heap again and again (40 % of a cold lint at 10k).
-    gc.disable()
-    try:
-        yield
-    finally:
-        # The vault lives on: move it out of the collector's sight, or the next full
-        # collection would traverse every record once more.
-        gc.freeze()
-        if collecting:
-            gc.enable()
-
-
 def _parsed_vault(root: Path, config: Config, scan: Scan) -> Vault:
     notes = parse_paths(root, scan.notes, config)
     index = build_index(notes.values(), scan.attachments, scan.outside)
@@ -232,8 +214,6 @@ def _cached_vault(
 
     With ``background`` the note shards may still be being written when this returns: the
     caller calls the third item (``wait``) before it is done (see ``NoteCache.save_notes``).
-    The answers are written in-process: forking a process of this size costs more than
-    pickling them (every page the child or the parent then touches is copied).
     """
     store = cache.NoteCache(root, config)
     base = os.fspath(root)
