@@ -21,7 +21,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+sys.path.insert(0, str(ROOT))
+from tests.shared import find_shared  # noqa: E402
+
+SHARED = find_shared(ROOT)
 GENVAULT = SHARED / "tools" / "genvault.py"
 CORPORA = SHARED / "corpora"
 BENCH = ROOT / "build" / "bench"

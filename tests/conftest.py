@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 import vaultkit.read
+from tests.shared import find_shared
 from vaultkit.config import Config
 from vaultkit.model import Diagnostic
 from vaultkit.resolve import Vault
@@ -19,7 +20,8 @@ from vaultkit.vault import lint, load_vault
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "vault"
-CORPORA = ROOT.parent / "shared" / "corpora"
+SHARED = find_shared(ROOT)
+CORPORA = SHARED / "corpora"
 
 MakeVault = Callable[..., Vault]
 
@@ -83,7 +85,7 @@ def corpus(name: str) -> Path:
     return path
 
 
-GENVAULT = ROOT.parent / "shared" / "tools" / "genvault.py"
+GENVAULT = SHARED / "tools" / "genvault.py"
 
 
 @pytest.fixture(scope="session")

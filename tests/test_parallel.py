@@ -13,14 +13,12 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, corpus, write_files
+from tests.conftest import GENVAULT, corpus, write_files
 from vaultkit import cache, parallel
 from vaultkit.config import Config, glob_matcher, load_config
 from vaultkit.model import Note
 from vaultkit.scan import scan_vault
 from vaultkit.vault import load_note
-
-GENVAULT = ROOT.parent / "shared" / "tools" / "genvault.py"
 
 
 def _serial(root: Path, config: Config) -> dict[str, Note]:
