@@ -43,3 +43,22 @@ def test_formats_are_scalar_and_readable(make_vault: MakeVault, tmp_path: Path) 
     write_graph(graph, out, "json")
     assert '"aliases": [\n' in out.read_text(encoding="utf-8") or '"x"' in out.read_text()
     assert graph.nodes["A.md"]["aliases"] == ["x", "y"]  # the graph itself is not flattened
+
+
+def test_orphans_and_codes_come_from_the_findings(make_vault: MakeVault) -> None:
+    vault = make_vault(
+        {
+            "Lone.md": "no links\n",
+            "Quiet.md": "---\nvaultkit-ignore: [VK201]\n---\nno links\n",
+            "Hub.md": "[[Gone]]\n",
+        }
+    )
+    findings = lint(vault)
+    graph = build_graph(vault, findings)
+    orphans = {node for node, orphan in graph.nodes(data="orphan") if orphan}
+    assert orphans == {item.path for item in findings if item.code == "VK201"}
+    assert orphans == {"Lone.md", "Hub.md"}
+    assert sorted(graph.nodes["Hub.md"]["codes"]) == sorted(
+        item.code for item in findings if item.path == "Hub.md"
+    )
+    assert not any(orphan for _, orphan in build_graph(vault).nodes(data="orphan"))

@@ -17,7 +17,6 @@ from typing import Any, TypeAlias
 
 import networkx as nx
 
-from vaultkit.config import glob_matcher
 from vaultkit.model import Diagnostic, Edge, LinkKind, Status
 from vaultkit.resolve import Vault
 from vaultkit.text import fold
@@ -32,6 +31,8 @@ LINK, EMBED, UP = "link", "embed", "up"
 # view draws, and an embed shows content, which a plain mention does not.
 _STRENGTH = {LINK: 0, EMBED: 1, UP: 2}
 _SEVERITIES = ("info", "warning", "error")
+# The rule that decides what an orphan is (rules.orphan_note); the graph never re-derives it.
+ORPHAN_CODE = "VK201"
 
 
 def build_graph(
@@ -41,10 +42,12 @@ def build_graph(
 
     Node attributes: ``kind`` (note, attachment, ghost), ``label``, ``path`` (vault-relative,
     empty for ghosts), ``folder``, ``top`` (top-level folder, empty at the root), ``aliases``,
-    ``tags``, ``diagnostics`` (``line:column CODE name: message`` strings), ``problems``,
-    ``severity`` (the worst, or empty), ``orphan`` (no note links to it and it has no parent or
-    child, honouring ``orphans.exclude``), ``in_degree``, ``out_degree``, ``degree`` and, with
-    ``communities``, ``community`` (Louvain, seeded, on the undirected weighted graph).
+    ``tags``, ``diagnostics`` (``line:column CODE name: message`` strings), ``codes`` (each
+    diagnostic's rule code, in the same order), ``problems``, ``severity`` (the worst, or
+    empty), ``orphan`` (the note has an ``orphan-note`` finding among ``diagnostics``: the rule
+    decides, suppressions and rule selection included), ``in_degree``, ``out_degree``,
+    ``degree`` and, with ``communities``, ``community`` (Louvain, seeded, on the undirected
+    weighted graph).
     Graph attributes: ``vault`` (the folder's name, never its absolute path).
     """
     graph: Graph = nx.DiGraph(vault=vault.root.name)
@@ -69,7 +72,7 @@ def build_graph(
         for (source, target), (kind, weight) in pairs.items()
     )
     _add_diagnostics(graph, diagnostics)
-    _add_degrees(graph, glob_matcher(vault.config.orphans_exclude))
+    _add_degrees(graph)
     if communities:
         _add_communities(graph)
     return graph
@@ -86,6 +89,7 @@ def _node(kind: str, label: str, path: str) -> dict[str, Any]:
         "aliases": [],
         "tags": [],
         "diagnostics": [],
+        "codes": [],
         "problems": 0,
         "severity": "",
         "orphan": False,
@@ -118,26 +122,22 @@ def _add_diagnostics(graph: Graph, diagnostics: Iterable[Diagnostic]) -> None:
         data["diagnostics"].append(
             f"{item.line}:{item.column} {item.code} {item.name}: {item.message}"
         )
+        data["codes"].append(item.code)
         data["problems"] += 1
+        if item.code == ORPHAN_CODE:
+            data["orphan"] = True
         label = item.severity.label
         if not data["severity"] or _SEVERITIES.index(label) > _SEVERITIES.index(data["severity"]):
             data["severity"] = label
 
 
-def _add_degrees(graph: Graph, excluded: Any) -> None:
-    has_family: set[str] = set()
-    for source, target, kind in graph.edges(data="kind"):
-        if kind == UP and graph.nodes[target]["kind"] != GHOST:
-            has_family.update((source, target))
+def _add_degrees(graph: Graph) -> None:
     for node, data in graph.nodes(data=True):
         incoming = graph.in_degree(node)
         outgoing = graph.out_degree(node)
         data["in_degree"] = incoming
         data["out_degree"] = outgoing
         data["degree"] = incoming + outgoing
-        data["orphan"] = (
-            data["kind"] == NOTE and incoming == 0 and node not in has_family and not excluded(node)
-        )
 
 
 def _add_communities(graph: Graph) -> None:
