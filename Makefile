@@ -4,17 +4,23 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
+RUN_STAMP := $(VENV)/.installed
 GRAPH := build/vault-graph.html
 
 .PHONY: run test lint bench golden chromium screenshot clean
 
-$(STAMP): pyproject.toml
+# `make run` installs what running needs; `make test` adds the dev extras.
+$(RUN_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUN_STAMP)
+
+$(STAMP): $(RUN_STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(RUN_STAMP)
 	@$(BIN)/vaultkit lint --vault vault; status=$$?; [ $$status -le 1 ] || exit $$status
 	@if $(BIN)/vaultkit graph --help >/dev/null 2>&1; then \
 		$(BIN)/vaultkit graph --vault vault --output $(GRAPH) --quiet && \
