@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 from pathlib import Path
 
 import pytest
 
+import vaultkit.fix
 from tests.conftest import MakeVault, write_files
 from vaultkit.cli import main
 from vaultkit.fix import fix_diff, plan_fixes, write_fixes
@@ -444,4 +446,100 @@ def test_a_fix_that_would_cause_another_problem_is_skipped(tmp_path: Path) -> No
     plan = plan_fixes(vault, lint(vault))
     assert [(skip.diagnostic.code, skip.reason) for skip in plan.skipped] == [
         ("VK105", "the fix would cause a VK104 problem")
+    ]
+
+
+# --- planning cost ----------------------------------------------------------------------------
+
+
+def test_planning_parses_each_note_a_bounded_number_of_times(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = "\n".join(f"line {number} [[Al]] and ![[Al]] text" for number in range(300))
+    root = _root(tmp_path, {"t.md": TARGET, "a.md": body})
+    vault = load_vault(root)
+    found = lint(vault)
+    parses = []
+    original = vaultkit.fix.parse_note
+
+    def counting(*args: object) -> object:
+        parses.append(args[0])
+        return original(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(vaultkit.fix, "parse_note", counting)
+    plan = plan_fixes(vault, found)
+    assert sum(len(item.changes) for item in plan.files) == 600
+    assert len(parses) <= 3
+
+
+def test_planning_skips_bad_fixes_without_parsing_per_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = [f"line {number} [[Al]] text" for number in range(256)]
+    lines[100] = "## [[Al]] a heading"
+    root = _root(tmp_path, {"t.md": TARGET, "a.md": "\n".join(lines)})
+    vault = load_vault(root)
+    found = lint(vault)
+    parses = []
+    original = vaultkit.fix.parse_note
+
+    def counting(*args: object) -> object:
+        parses.append(args[0])
+        return original(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(vaultkit.fix, "parse_note", counting)
+    plan = plan_fixes(vault, found)
+    assert sum(len(item.changes) for item in plan.files) == 255
+    assert [(skip.diagnostic.line, skip.reason) for skip in plan.skipped] == [
+        (101, "the fix would change a heading's text, and links to that heading")
+    ]
+    assert len(parses) <= 40
+
+
+def test_two_thousand_fixable_links_are_planned_quickly(tmp_path: Path) -> None:
+    body = "\n".join(f"line {number} [[Al]] and more text" for number in range(2000))
+    root = _root(tmp_path, {"t.md": TARGET, "a.md": body})
+    vault = load_vault(root)
+    found = lint(vault)
+    started = time.perf_counter()
+    plan = plan_fixes(vault, found)
+    assert sum(len(item.changes) for item in plan.files) == 2000
+    assert time.perf_counter() - started < 5
+
+
+def test_a_bad_fix_does_not_take_a_good_one_on_its_line_with_it(tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {
+        "t.md": TARGET,
+        "a/b.md": "",
+        "a/a/b.md": "",
+        "a/n.md": "[[b]] and [[Al]]\n" + "x [[Al]]\n" * 5,
+    }
+    root = _root(tmp_path, files)
+    vault = load_vault(root)
+    plan = plan_fixes(vault, lint(vault))
+    assert [(skip.diagnostic.code, skip.reason) for skip in plan.skipped] == [
+        ("VK104", "the fix would not remove the problem")
+    ]
+    assert [(c.diagnostic.line, c.after) for item in plan.files for c in item.changes] == [
+        (line, "[[t|Al]]") for line in range(1, 7)
+    ]
+
+
+def test_bad_fixes_sharing_lines_are_told_apart(tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {
+        "t.md": TARGET,
+        "a/b.md": "",
+        "a/a/b.md": "",
+        "a/n.md": "[[b]] and [[Al]]\n[[Al]] and [[b]]\n",
+    }
+    root = _root(tmp_path, files)
+    vault = load_vault(root)
+    plan = plan_fixes(vault, lint(vault))
+    assert sorted((skip.diagnostic.line, skip.diagnostic.code) for skip in plan.skipped) == [
+        (1, "VK104"),
+        (2, "VK104"),
+    ]
+    assert [(c.diagnostic.line, c.after) for item in plan.files for c in item.changes] == [
+        (1, "[[t|Al]]"),
+        (2, "[[t|Al]]"),
     ]
