@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 import time
 from pathlib import Path
 
@@ -543,3 +544,21 @@ def test_bad_fixes_sharing_lines_are_told_apart(tmp_path: Path) -> None:
         (1, "[[t|Al]]"),
         (2, "[[t|Al]]"),
     ]
+
+
+def test_diff_is_a_patch_git_applies_on_unusual_line_breaks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    odd = "one\u2028two [[Al]]\nthree\x85four\x0b\x0c\x1c five [[Al]]\nsix\u2029 [[Al]]"
+    root = _root(tmp_path, {"t.md": TARGET, "a.md": odd})
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    monkeypatch.chdir(tmp_path)
+    assert _fix(root, "--diff", "--quiet") == 1
+    patch = tmp_path / "fix.patch"
+    patch.write_text(capsys.readouterr().out, encoding="utf-8", newline="")
+    checked = subprocess.run(
+        ["git", "apply", "--check", str(patch)], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stderr
+    subprocess.run(["git", "apply", str(patch)], cwd=tmp_path, check=True)
+    assert (root / "a.md").read_bytes().decode("utf-8") == odd.replace("[[Al]]", "[[t|Al]]")

@@ -528,7 +528,11 @@ def _meaning(resolver: Resolver, note: Note) -> _Meaning:
 def _lines(data: bytes) -> list[str]:
     text = decode(data)
     assert not isinstance(text, Problem)
-    return text.splitlines(keepends=True)
+    # Only ``\n`` ends a line for patch tools: ``str.splitlines`` would also break at U+2028,
+    # U+0085, \x0b, \x0c and \x1c-\x1e, and the diff would name lines no tool can find.
+    lines = text.split("\n")
+    last = lines.pop()
+    return [line + "\n" for line in lines] + ([last] if last else [])
 
 
 def _replace_atomically(item: FileFix) -> str | None:
