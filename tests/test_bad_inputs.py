@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -67,6 +69,62 @@ def test_billion_laughs_is_refused_before_expanding(make_vault: MakeVault) -> No
     assert lint_files(make_vault, {"a.md": text}) == [("a.md", 2, 4, "VK210")]
 
 
+_HOSTILE_UNDER_LIBYAML = """
+import json, sys
+import yaml
+from yaml._yaml import CParser
+from vaultkit import frontmatter
+
+laughs = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+for level in "bcdefghi":
+    laughs.append(f"{level}: &{level} [" + ",".join([f"*{chr(ord(level) - 1)}"] * 9) + "]")
+cases = {
+    "brackets": "a: " + "[" * 200_000,
+    "items": "- " * 200_000,
+    "mappings": "a: " + "{a: " * 100_000,
+    "laughs": "\\n".join(laughs) + "\\n",
+    "python": "x: !!python/object/apply:os.system ['echo pwned']\\n",
+}
+assert frontmatter.LIBYAML
+found = {}
+for name, source in cases.items():
+    # libyaml alone, every event to its end or its own error: never a crash.
+    parser = CParser(source)
+    try:
+        while not isinstance(parser.get_event(), yaml.StreamEndEvent):
+            pass
+        raw = "parsed"
+    except yaml.YAMLError as error:
+        raw = type(error).__name__
+    # The composer on the C path, without the size cap.
+    try:
+        frontmatter.compose(source, libyaml=True)
+        composed = "composed"
+    except frontmatter.Refused as error:
+        composed = next(word for word in ("deep", "anchors", "tag") if word in error.message)
+    # What a note gets, the source cut to the size cap.
+    note = "---\\n" + source[: frontmatter.MAX_SIZE - 10] + "\\n---\\n"
+    problems = frontmatter.read_frontmatter(note).problems
+    found[name] = [raw, composed, [problem.code for problem in problems]]
+print(json.dumps(found))
+"""
+
+
+def test_hostile_yaml_under_libyaml_in_a_subprocess() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _HOSTILE_UNDER_LIBYAML], capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    found = json.loads(done.stdout)
+    assert found == {
+        "brackets": ["ScannerError", "deep", ["VK210"]],
+        "items": ["ScannerError", "deep", ["VK210"]],
+        "mappings": ["ScannerError", "deep", ["VK210"]],
+        "laughs": ["parsed", "anchors", ["VK210"]],
+        "python": ["parsed", "tag", ["VK210"]],
+    }
+
+
 def test_deeply_nested_flow_yaml(make_vault: MakeVault) -> None:
     text = "---\na: " + "[" * 100_000 + "\n---\n[[Nowhere]]"
     vault = make_vault({"a.md": text})
@@ -82,19 +140,53 @@ def test_duplicate_keys(make_vault: MakeVault) -> None:
 def test_aliases_of_every_wrong_shape(make_vault: MakeVault) -> None:
     files = {
         "s.md": "---\naliases: one\n---\n",
-        "n.md": "---\naliases:\n---\n",
         "d.md": "---\naliases: 12\n---\n",
         "l.md": "---\naliases: [[x]]\n---\n",
-        "y.md": "---\naliases: [no, 2024-01-01]\n---\n",
+        "m.md": "---\naliases:\n- Copy: Files & Folders\n---\n",
+        "b.md": "---\naliases: [true, 1.5]\n---\n",
     }
     vault = make_vault(files)
     found = lint(vault, select=["VK211"])
-    assert sorted({d.path for d in found}) == ["d.md", "l.md", "n.md", "s.md", "y.md"]
-    messages = " ".join(d.message for d in found if d.path == "y.md")
-    assert "'no'" in messages
-    assert "'2024-01-01'" in messages
-    assert "False" not in messages
+    assert sorted({d.path for d in found}) == ["b.md", "d.md", "l.md", "m.md", "s.md"]
     assert vault.notes["s.md"].aliases == ("one",)
+    (mapping,) = [d for d in found if d.path == "m.md"]
+    assert (mapping.line, mapping.column, "mapping" in mapping.message) == (3, 3, True)
+
+
+def test_yaml_1_1_surprises_are_text_shown_as_written(make_vault: MakeVault) -> None:
+    files = {
+        "y.md": "---\naliases: [no, Yes, on, 2024-01-01, 1:20]\n---\n",
+        "n.md": "---\naliases:\n---\n",
+        "e.md": "---\naliases:\n- \ntags:\n- \n---\n",
+    }
+    vault = make_vault(files)
+    assert lint(vault, select=["VK211"]) == []
+    assert vault.notes["y.md"].aliases == ("no", "Yes", "on", "2024-01-01", "1:20")
+    assert vault.notes["e.md"].aliases == vault.notes["e.md"].tags == ()
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u0085", "\u2029"])
+def test_line_separators_inside_frontmatter_keep_positions(
+    make_vault: MakeVault, separator: str
+) -> None:
+    for title in (f"a{separator}b # note", f'"a{separator}b"', f"|\n  a{separator}b"):
+        text = f"---\ntitle: {title}\nup: [[P]]\naliases: one\n---\n[[P]]"
+        line = 2 + title.count("\n")
+        vault = make_vault({"a.md": text, "P.md": "[[a]]"})
+        assert codes(lint(vault)) == [
+            ("a.md", line + 1, 5, "VK214"),
+            ("a.md", line + 2, 10, "VK211"),
+        ]
+
+
+def test_line_separators_inside_frontmatter_then_fix(tmp_path: Path) -> None:
+    root = tmp_path / "v"
+    before = "---\ntitle: a\u2028b # note\nup: [[P]]\naliases: one\n---\n[[P]]"
+    write_files(root, {"a.md": before, "P.md": "[[a]]"})
+    assert cli.main(["lint", "--vault", str(root), "--fix", "--ignore", "VK201"]) == 0
+    after = (root / "a.md").read_text(encoding="utf-8")
+    expected = '---\ntitle: a\u2028b # note\nup: "[[P]]"\naliases: [one]\n---\n[[P]]'
+    assert after == expected
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from yaml._yaml import CParser
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from tests.conftest import CORPORA
-from vaultkit.frontmatter import compose_simple, read_frontmatter
+from vaultkit import frontmatter
+from vaultkit.frontmatter import Refused, compose, read_frontmatter
 from vaultkit.model import LinkKind
 from vaultkit.read import decode
+
+
+@pytest.fixture(autouse=True, params=["libyaml", "python"])
+def _parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs with libyaml's C parser and with the pure-Python fallback."""
+    monkeypatch.setattr(frontmatter, "LIBYAML", request.param == "libyaml")
 
 
 def _codes(text: str) -> list[tuple[str, int, int]]:
@@ -79,10 +89,98 @@ def test_aliases_and_tags() -> None:
 
 
 def test_invalid_aliases_values_shown_as_written() -> None:
-    front = read_frontmatter("---\naliases: [no, 1984, ~, [x]]\n---\n")
-    assert [p.code for p in front.problems] == ["VK211"] * 4
-    assert "'no'" in front.problems[0].message
-    assert [alias for alias, _, _ in front.aliases] == []
+    front = read_frontmatter("---\naliases: [no, 1984, 1.0e3, ~, [x]]\n---\n")
+    assert [(p.code, p.column) for p in front.problems] == [
+        ("VK211", 15),
+        ("VK211", 21),
+        ("VK211", 31),
+    ]
+    assert "'1984'" in front.problems[0].message and "'1.0e3'" in front.problems[1].message
+    assert [alias for alias, _, _ in front.aliases] == ["no"]
+
+
+def _aliases(text: str) -> list[str]:
+    return [alias for alias, _, _ in read_frontmatter(text).aliases]
+
+
+def test_yaml_1_2_words_are_text_not_booleans() -> None:
+    text = "---\naliases: [Yes, No, on, OFF, y, n, yes please]\n---\n"
+    assert _aliases(text) == ["Yes", "No", "on", "OFF", "y", "n", "yes please"]
+    assert read_frontmatter(text).problems == ()
+    assert _aliases("---\naliases:\n- Yes\n---\n") == ["Yes"]
+
+
+def test_yaml_1_2_dates_sexagesimal_and_old_octal() -> None:
+    text = "---\naliases: [2024-01-05, 1:20, 1_000, 2001-12-14t21:59:43.10-05:00]\n---\n"
+    assert _aliases(text) == ["2024-01-05", "1:20", "1_000", "2001-12-14t21:59:43.10-05:00"]
+    assert read_frontmatter(text).problems == ()
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["true", "False", "TRUE", "tRuE", "12", "-3", "0777", "0o17", "0x1F", "1.5", ".inf", ".NaN"],
+)
+def test_numbers_and_booleans_are_still_not_aliases(value: str) -> None:
+    front = read_frontmatter(f"---\naliases:\n- {value}\n---\n")
+    assert [(p.code, p.line, p.column) for p in front.problems] == [("VK211", 3, 3)]
+    assert repr(value) in front.problems[0].message
+    assert front.aliases == ()
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "aliases:\n",
+        "aliases:\ntitle: x\n",
+        "aliases: []\n",
+        "aliases: ~\n",
+        "aliases: null\n",
+        "aliases: Null\n",
+        "aliases: ''\n",
+        "aliases:\n- \n",
+        "aliases:\n-\n",
+        "aliases:\n  - \ntags:\n  - \n",
+        "aliases:\n- \n- null\n- ~\n- ''\n",
+        "tags:\n- \n",
+        "tags:\n",
+    ],
+)
+def test_empty_entries_are_no_value_and_no_finding(source: str) -> None:
+    front = read_frontmatter(f"---\n{source}---\n")
+    assert (front.aliases, front.tags, front.problems) == ((), (), ())
+
+
+def test_empty_items_beside_real_ones_are_skipped() -> None:
+    front = read_frontmatter("---\naliases:\n- \n- Real\ntags:\n- \n- x\n---\n")
+    assert [(alias, line, column) for alias, line, column in front.aliases] == [("Real", 4, 3)]
+    assert (front.tags, front.problems) == (("x",), ())
+
+
+def test_unindented_items_under_a_key_are_a_list() -> None:
+    front = read_frontmatter("---\naliases:\n- A\n- B\ntags:\n- t\npublish: true\n---\n")
+    assert [(alias, line, column) for alias, line, column in front.aliases] == [
+        ("A", 3, 3),
+        ("B", 4, 3),
+    ]
+    assert (front.tags, front.problems) == (("t",), ())
+
+
+def test_an_alias_that_is_a_mapping_or_a_list_says_which() -> None:
+    front = read_frontmatter("---\naliases:\n- Copy: Files & Folders\n- [x, y]\n---\n")
+    first, second = front.problems
+    assert (first.code, first.line, first.column) == ("VK211", 3, 3)
+    assert "mapping" in first.message and "Copy: Files & Folders" in first.message
+    assert (second.code, second.line, second.column) == ("VK211", 4, 3)
+    assert "list" in second.message and "mapping" not in second.message
+    whole = read_frontmatter("---\naliases:\n  main: x\n---\n").problems
+    assert [(p.code, "mapping" in p.message) for p in whole] == [("VK211", True)]
+
+
+def test_every_property_reads_yaml_1_2() -> None:
+    front = read_frontmatter("---\nup: yes\nrelated: no\n---\n")
+    assert [(link.target, link.key) for link in front.links] == [("yes", "up")]
+    dated = read_frontmatter("---\nup: 2024-01-05\n---\n")
+    assert [link.target for link in dated.links] == ["2024-01-05"]
 
 
 def test_single_string_alias_is_used_and_reported_with_fix() -> None:
@@ -125,13 +223,15 @@ def test_bare_parent_name_is_a_link_only_for_parent_keys() -> None:
 def _signature(node: Node | None) -> object:
     if node is None:
         return None
-    base = (type(node).__name__, node.tag, node.start_mark.line, node.start_mark.column)
+    start, end = node.start_mark, node.end_mark
+    base = (type(node).__name__, node.tag, start.line, start.column, start.index)
     if isinstance(node, ScalarNode):
-        return (*base, node.value, node.style, node.end_mark.line, node.end_mark.column)
+        return (*base, node.value, node.style, end.line, end.column, end.index)
+    flow = node.flow_style
     if isinstance(node, SequenceNode):
-        return (*base, tuple(_signature(child) for child in node.value))
+        return (*base, flow, tuple(_signature(child) for child in node.value))
     assert isinstance(node, MappingNode)
-    return (*base, tuple((_signature(k), _signature(v)) for k, v in node.value))
+    return (*base, flow, tuple((_signature(k), _signature(v)) for k, v in node.value))
 
 
 def _frontmatter_sources(root: Path) -> list[str]:
@@ -145,29 +245,76 @@ def _frontmatter_sources(root: Path) -> list[str]:
     return sources
 
 
-def test_fast_composer_builds_pyyaml_s_tree(generated_vault: Path) -> None:
+def _all_sources(generated_vault: Path) -> list[str]:
     sources = _frontmatter_sources(generated_vault)
     for name in ("kepano-obsidian", "knowledge-garden", "obsidian-tasks-docs"):
         sources += _frontmatter_sources(CORPORA / name)
-    fast = 0
+    return sources
+
+
+def _outcome(source: str, libyaml: bool) -> object:
+    try:
+        return _signature(compose(source, libyaml=libyaml))
+    except (yaml.YAMLError, Refused) as error:
+        return type(error).__name__, str(error)
+
+
+def test_libyaml_and_python_parsers_compose_the_same_tree(generated_vault: Path) -> None:
+    sources = _all_sources(generated_vault)
+    parsed_by_libyaml = 0
     for source in sources:
-        node = compose_simple(source)
-        if node is not None:
-            fast += 1
-            assert _signature(node) == _signature(yaml.compose(source, Loader=yaml.SafeLoader))
-    assert fast > len(sources) // 4
+        assert _outcome(source, True) == _outcome(source, False), source
+        try:
+            frontmatter._document(CParser(source).get_event)
+            parsed_by_libyaml += 1
+        except (yaml.YAMLError, Refused):
+            pass
+    assert parsed_by_libyaml > len(sources) * 0.95
 
 
-@pytest.mark.parametrize(
-    "source",
-    [
-        "a: x # comment\n",
-        "a: |\n  block\n",
-        "a:\n  b: c\n",
-        "a: [x, [y]]\n",
-        "a: 'it''s'\n",
-        "a: b: c\n",
-    ],
-)
-def test_fast_composer_leaves_the_rest_to_yaml(source: str) -> None:
-    assert compose_simple(source) is None
+def _notes(root: Path) -> list[str]:
+    texts = (decode(path.read_bytes()) for path in sorted(root.rglob("*.md")))
+    return [text for text in texts if isinstance(text, str)]
+
+
+def test_both_parsers_read_every_corpus_note_the_same(
+    generated_vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = _notes(generated_vault)
+    for name in ("kepano-obsidian", "knowledge-garden", "obsidian-tasks-docs"):
+        texts += _notes(CORPORA / name)
+    for text in texts:
+        monkeypatch.setattr(frontmatter, "LIBYAML", True)
+        with_libyaml = read_frontmatter(text)
+        monkeypatch.setattr(frontmatter, "LIBYAML", False)
+        assert read_frontmatter(text) == with_libyaml
+
+
+def test_libyaml_is_used_when_pyyaml_has_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[str] = []
+
+    class Spy(CParser):  # type: ignore[misc]
+        def __init__(self, source: str) -> None:
+            made.append(source)
+            super().__init__(source)
+
+    monkeypatch.setattr(yaml._yaml, "CParser", Spy)
+    monkeypatch.setattr(frontmatter, "LIBYAML", True)
+    source = "a: x # a comment\nb: |\n  text\n"
+    assert read_frontmatter(f"---\n{source}---\n").problems == ()
+    assert made == [source]
+    monkeypatch.setattr(frontmatter, "LIBYAML", False)
+    assert read_frontmatter(f"---\n{source}---\n").problems == ()
+    assert made == [source]
+
+
+def test_without_libyaml_the_python_parser_is_used() -> None:
+    code = (
+        "import yaml; yaml.__with_libyaml__ = False\n"
+        "from vaultkit import frontmatter\n"
+        "assert not frontmatter.LIBYAML\n"
+        "front = frontmatter.read_frontmatter('---\\naliases: # c\\n- Yes\\n---\\n')\n"
+        "print(front.aliases)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "(('Yes', 3, 3),)\n", "")

@@ -151,6 +151,23 @@ def test_alias_rules(make_vault: MakeVault) -> None:
     ]
 
 
+def test_an_alias_equal_to_the_note_s_own_name_is_never_shadowed(make_vault: MakeVault) -> None:
+    files = {
+        "p/Note.md": "---\naliases: [note, Other]\n---\n[[q/Note]] [[Other]]",
+        "q/Note.md": "---\naliases:\n- Note\n---\n[[p/Note]]",
+        "Other.md": "[[p/Note]]",
+    }
+    assert codes(lint(make_vault(files)), "VK213") == [("p/Note.md", 2, 17, "VK213")]
+
+
+def test_empty_and_yaml_1_2_aliases_are_not_findings(make_vault: MakeVault) -> None:
+    files = {
+        "a.md": "---\naliases:\n- \ntags:\n- \n---\n[[b]]",
+        "b.md": "---\naliases:\n- Yes\n- No\n---\n[[a]] [[Yes]]",
+    }
+    assert lint_files(make_vault, files) == [("b.md", 6, 7, "VK105")]
+
+
 def test_case_collision(make_vault: MakeVault) -> None:
     files = {"LLM.md": "[[llm]]", "llm.md": "[[LLM]]"}
     assert codes(lint(make_vault(files)), "VK220") == [

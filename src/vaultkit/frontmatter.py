@@ -1,26 +1,44 @@
-"""Reading a note's YAML frontmatter safely: aliases, tags, property links and their problems.
+"""Reading a note's YAML frontmatter safely, as Obsidian reads it: aliases, tags, property links.
 
 The split follows Obsidian: frontmatter exists only when ``---`` is the first line (a BOM is
 removed before this is called) and a later line is ``---``; lines keep their numbers, so every
-position is the file's own. The YAML is composed with PyYAML's pure-Python safe loader (its C
-loader segfaults on deeply nested flow YAML), with anchors, aliases and non-standard tags
-refused before anything is built, a 64 KiB size cap and a nesting cap. Values are kept as the
-text the user wrote (YAML 1.1 reads ``no`` as False; vaultkit shows ``no``).
+position is the file's own, counted in ``\\n`` line breaks only (YAML parsers also break lines
+at U+0085, U+2028 and U+2029; editors and Obsidian do not). Scalars are resolved by YAML 1.2's
+core schema, as Obsidian does: only ``true``/``false`` are booleans (any case, as the spec
+asks), null is ``null``/``Null``/``NULL``/``~``/empty (the core schema's spellings), numbers
+are decimal, ``0o`` octal, ``0x`` hex and floats; ``yes``, ``on``, ``1:20`` and dates are text.
+Values are kept as the text the user wrote.
+
+Events come from libyaml's C parser when PyYAML has it (``yaml.__with_libyaml__``), else from
+PyYAML's pure-Python parser; this module composes the nodes from those events either way, so
+anchors, aliases and non-standard tags are refused before anything is built, with a nesting
+cap and a 64 KiB size cap. Whatever the C parser refuses is read again by the pure-Python
+parser, whose error and position are the ones reported, so both paths report the same.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
-from yaml.error import Mark
-from yaml.events import AliasEvent
+from yaml.composer import ComposerError
+from yaml.events import (
+    AliasEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from yaml.resolver import Resolver
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.scanner import Scanner
 
 from vaultkit.markdown import wikilink
 from vaultkit.model import Fix, Link, LinkKind, Problem
@@ -33,6 +51,13 @@ _STANDARD_TAGS = frozenset(
 )
 _STR = "tag:yaml.org,2002:str"
 _NULL = "tag:yaml.org,2002:null"
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+# libyaml's C parser, when this PyYAML was built with it (its wheels are).
+LIBYAML: bool = bool(getattr(yaml, "__with_libyaml__", False))
 _LINK_VALUE = re.compile(r"\s*!?\[\[[^\[\]\n]*\]\]\s*")
 _CLOSING = re.compile(r"^---[ \t]*$", re.MULTILINE)
 _DEPRECATED = {"alias": "aliases", "tag": "tags", "cssclass": "cssclasses"}
@@ -71,10 +96,10 @@ def read_frontmatter(text: str, parent_keys: frozenset[str] = frozenset({"up"}))
         return Frontmatter(body, body_line, problems=(problem,))
     try:
         root = _compose(source)
-    except _Refused as error:
-        return Frontmatter(body, body_line, problems=(error.problem(),))
+    except Refused as error:
+        return Frontmatter(body, body_line, problems=(error.problem(source),))
     except yaml.MarkedYAMLError as error:
-        return Frontmatter(body, body_line, problems=(_yaml_problem(error),))
+        return Frontmatter(body, body_line, problems=(_yaml_problem(error, source),))
     except yaml.YAMLError as error:
         return Frontmatter(body, body_line, problems=(Problem("VK210", 2, 1, str(error)),))
     except RecursionError:
@@ -86,63 +111,203 @@ def read_frontmatter(text: str, parent_keys: frozenset[str] = frozenset({"up"}))
         line, column = _position(root)
         problem = Problem("VK210", line, column, "frontmatter must be a mapping of keys")
         return Frontmatter(body, body_line, problems=(problem,))
-    return _read_mapping(root, body, body_line, parent_keys)
+    return _read_mapping(root, source, body, body_line, parent_keys)
 
 
-class _Refused(Exception):
+class Refused(Exception):
+    """What the frontmatter may not hold (anchors, aliases, tags, deep nesting), and where."""
+
     def __init__(self, message: str, mark: Any) -> None:
         super().__init__(message)
         self.message = message
         self.mark = mark
 
-    def problem(self) -> Problem:
-        line = self.mark.line + 2 if self.mark is not None else 2
-        column = self.mark.column + 1 if self.mark is not None else 1
-        return Problem("VK210", line, column, self.message)
+    def problem(self, source: str) -> Problem:
+        return Problem("VK210", *_line_column(source, self.mark), self.message)
 
 
-class _Loader(yaml.SafeLoader):
-    """PyYAML's pure-Python safe loader, composing nodes only, refusing what can explode."""
+_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
+_INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
+_FLOAT = re.compile(
+    r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+)
+_SEPARATORS = ("\x85", "\u2028", "\u2029")
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.depth = 0
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node:
-        event = self.peek_event()  # type: ignore[no-untyped-call]
-        if isinstance(event, AliasEvent) or getattr(event, "anchor", None) is not None:
-            raise _Refused("anchors and aliases are not allowed", event.start_mark)
-        tag = getattr(event, "tag", None)
-        if tag not in (None, "!") and tag not in _STANDARD_TAGS:
-            raise _Refused(f"tag {tag!r} is not allowed", event.start_mark)
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise _Refused("frontmatter is nested too deep", event.start_mark)
-        try:
-            node: Node = super().compose_node(parent, index)  # type: ignore[assignment]
-            return node
-        finally:
-            self.depth -= 1
+def resolve(value: str) -> str:
+    """The YAML 1.2 core-schema tag of a plain (unquoted, untagged) scalar."""
+    if value in _NULLS:
+        return _NULL
+    first = value[0]
+    if first in "tTfF" and value.lower() in ("true", "false"):
+        return _BOOL_TAG
+    if first in "0123456789+-.":
+        if _INT.fullmatch(value):
+            return _INT_TAG
+        if _FLOAT.fullmatch(value):
+            return _FLOAT_TAG
+    return _STR
+
+
+class _PythonEvents(Reader, Scanner, Parser):
+    """PyYAML's pure-Python reader, scanner and parser: events only, nothing constructed."""
+
+    def __init__(self, source: str) -> None:
+        Reader.__init__(self, source)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+
+
+def _events(source: str, libyaml: bool) -> Any:
+    if libyaml:
+        from yaml._yaml import CParser  # imported once LIBYAML says it is there
+
+        return CParser(source)
+    return _PythonEvents(source)
+
+
+def compose(source: str, libyaml: bool | None = None) -> Node | None:
+    """The node tree of ``source`` (the YAML between the ``---`` lines), or None when empty.
+
+    ``libyaml`` picks the event source (default: the C parser when PyYAML has it). Raises
+    ``yaml.YAMLError`` for YAML that does not parse, ``Refused`` for what is not allowed.
+    U+0085, U+2028 and U+2029 are ordinary characters, as in YAML 1.2 and Obsidian (YAML 1.1
+    parsers break lines there): they are parsed as private-use stand-ins the source does not
+    hold, put back in every value, so marks count lines in ``\\n`` only.
+    """
+    use_c = LIBYAML if libyaml is None else libyaml
+    back: dict[int, int] = {}
+    if any(separator in source for separator in _SEPARATORS):
+        forward = _stand_ins(source)
+        back = {value: key for key, value in forward.items()}
+        source = source.translate(forward)
+    try:
+        root = _parse(source, use_c)
+    except yaml.MarkedYAMLError as error:
+        if back:
+            error.context = error.context and error.context.translate(back)
+            error.problem = error.problem and error.problem.translate(back)
+        raise
+    if root is not None and back:
+        _put_back(root, back)
+    return root
+
+
+def _parse(source: str, use_c: bool) -> Node | None:
+    try:
+        events = _events(source, use_c)
+    except UnicodeEncodeError:  # a lone surrogate: libyaml takes UTF-8 only
+        events, use_c = _events(source, False), False
+    try:
+        return _document(events.get_event)
+    except yaml.YAMLError:
+        if not use_c:
+            raise
+        # The pure-Python parser's word on anything libyaml refuses: the same message and
+        # position whichever parser this PyYAML has.
+        return _parse(source, False)
+    finally:
+        events.dispose()
+
+
+def _stand_ins(source: str) -> dict[int, int]:
+    free = (code for code in range(0xE000, 0xF900) if chr(code) not in source)
+    return {ord(separator): next(free) for separator in _SEPARATORS}
+
+
+def _put_back(root: Node, back: dict[int, int]) -> None:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ScalarNode):
+            node.value = node.value.translate(back)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+
+
+def _document(next_event: Callable[[], Any]) -> Node | None:
+    next_event()  # StreamStartEvent
+    event = next_event()
+    if isinstance(event, StreamEndEvent):
+        return None
+    document = event  # DocumentStartEvent
+    root = _node(next_event, next_event(), 1)
+    next_event()  # DocumentEndEvent
+    event = next_event()
+    if not isinstance(event, StreamEndEvent):
+        raise ComposerError(
+            "expected a single document in the stream",
+            document.start_mark,
+            "but found another document",
+            event.start_mark,
+        )
+    return root
+
+
+def _node(next_event: Callable[[], Any], event: Any, depth: int) -> Node:
+    """One node and its children, composed as PyYAML's composer does, refusing what explodes."""
+    if isinstance(event, AliasEvent) or getattr(event, "anchor", None) is not None:
+        raise Refused("anchors and aliases are not allowed", event.start_mark)
+    tag = getattr(event, "tag", None)
+    if tag not in (None, "!") and tag not in _STANDARD_TAGS:
+        raise Refused(f"tag {tag!r} is not allowed", event.start_mark)
+    if depth > MAX_DEPTH:
+        raise Refused("frontmatter is nested too deep", event.start_mark)
+    kind = type(event)
+    if kind is ScalarEvent:
+        value = event.value
+        if tag is None:
+            tag = resolve(value) if event.implicit[0] else _STR
+        elif tag == "!":
+            tag = _STR
+        style = event.style or None  # libyaml gives "" for plain
+        return ScalarNode(tag, value, event.start_mark, event.end_mark, style)
+    if kind is SequenceStartEvent:
+        items: list[Node] = []
+        flow = event.flow_style
+        sequence = SequenceNode(
+            _SEQ if tag in (None, "!") else tag, items, event.start_mark, None, flow
+        )
+        event = next_event()
+        while type(event) is not SequenceEndEvent:
+            items.append(_node(next_event, event, depth + 1))
+            event = next_event()
+        sequence.end_mark = event.end_mark
+        return sequence
+    assert kind is MappingStartEvent, event
+    pairs: list[tuple[Node, Node]] = []
+    flow = event.flow_style
+    mapping = MappingNode(_MAP if tag in (None, "!") else tag, pairs, event.start_mark, None, flow)
+    event = next_event()
+    while type(event) is not MappingEndEvent:
+        key = _node(next_event, event, depth + 1)
+        pairs.append((key, _node(next_event, next_event(), depth + 1)))
+        event = next_event()
+    mapping.end_mark = event.end_mark
+    return mapping
 
 
 def _compose(source: str) -> Node | None:
     if not source.strip():
         return None
-    fast = compose_simple(source)
-    if fast is not None:
-        return fast
-    loader = _Loader(source)
-    try:
-        node: Node | None = loader.get_single_node()
-        return node
-    finally:
-        loader.dispose()
+    return compose(source)
 
 
-def _yaml_problem(error: yaml.MarkedYAMLError) -> Problem:
+def _line_column(source: str, mark: Any) -> tuple[int, int]:
+    """The file line and column of a mark, counting ``\\n`` line breaks only."""
+    if mark is None:
+        return 2, 1
+    index = min(mark.index, len(source))
+    start = source.rfind("\n", 0, index) + 1
+    return source.count("\n", 0, index) + 2, index - start + 1
+
+
+def _yaml_problem(error: yaml.MarkedYAMLError, source: str) -> Problem:
     mark = error.problem_mark or error.context_mark
-    line = mark.line + 2 if mark is not None else 2
-    column = mark.column + 1 if mark is not None else 1
+    line, column = _line_column(source, mark)
     message = " ".join(part for part in (error.context, error.problem) if part)
     return Problem("VK210", line, column, f"frontmatter is not valid YAML: {message}")
 
@@ -156,7 +321,7 @@ def _end(node: Node) -> tuple[int, int]:
 
 
 def _read_mapping(
-    root: MappingNode, body: str, body_line: int, parent_keys: frozenset[str]
+    root: MappingNode, source: str, body: str, body_line: int, parent_keys: frozenset[str]
 ) -> Frontmatter:
     problems: list[Problem] = []
     links: list[Link] = []
@@ -177,7 +342,7 @@ def _read_mapping(
                 )
             )
         if lowered == "aliases":
-            aliases.extend(_aliases(value, problems))
+            aliases.extend(_aliases(value, source, problems))
         elif lowered == "alias":
             aliases.extend(_alias_values(value))
         elif lowered in ("tags", "tag"):
@@ -242,38 +407,50 @@ def _alias_values(node: Node) -> Iterator[tuple[str, int, int]]:
             yield (item.value.strip(), *_position(item))
 
 
-def _aliases(node: Node, problems: list[Problem]) -> Iterator[tuple[str, int, int]]:
+def _aliases(node: Node, source: str, problems: list[Problem]) -> Iterator[tuple[str, int, int]]:
     line, column = _position(node)
     if isinstance(node, ScalarNode):
-        if node.tag == _NULL:
-            problems.append(Problem("VK211", line, column, "aliases is empty: write a list"))
-        elif node.tag != _STR:
+        if _no_value(node):
+            return
+        if node.tag != _STR:
             problems.append(Problem("VK211", line, column, f"alias {node.value!r} is not text"))
-        else:
-            fix = _one_item_list(node)
-            problems.append(
-                Problem("VK211", line, column, "aliases should be a list, not a string", fix)
-            )
-            if node.value.strip():
-                yield node.value.strip(), line, column
+            return
+        fix = _one_item_list(node)
+        problems.append(
+            Problem("VK211", line, column, "aliases should be a list, not a string", fix)
+        )
+        yield node.value.strip(), line, column
         return
     if not isinstance(node, SequenceNode):
-        problems.append(Problem("VK211", line, column, "aliases must be a list of text"))
+        message = "aliases must be a list of text, not a mapping"
+        problems.append(Problem("VK211", line, column, message))
         return
     for item in node.value:
         item_line, item_column = _position(item)
-        if isinstance(item, ScalarNode) and item.tag == _STR:
-            if item.value.strip():
+        if isinstance(item, ScalarNode):
+            if _no_value(item):
+                continue
+            if item.tag == _STR:
                 yield item.value.strip(), item_line, item_column
-        elif isinstance(item, ScalarNode):
-            kind = "empty" if item.tag == _NULL else "not text"
-            problems.append(
-                Problem("VK211", item_line, item_column, f"alias {item.value!r} is {kind}")
-            )
+            else:
+                message = f"alias {item.value!r} is not text"
+                problems.append(Problem("VK211", item_line, item_column, message))
         else:
-            problems.append(
-                Problem("VK211", item_line, item_column, "an alias must be text, not a list")
-            )
+            kind = "a mapping" if isinstance(item, MappingNode) else "a list"
+            written = _written(item, source)
+            message = f"alias {written!r} is {kind}, not text (write it in quotes)"
+            problems.append(Problem("VK211", item_line, item_column, message))
+
+
+def _no_value(node: ScalarNode) -> bool:
+    """Null or empty text: no value at all (the template skeleton ``aliases:`` / ``- ``)."""
+    return node.tag == _NULL or (node.tag == _STR and not node.value.strip())
+
+
+def _written(node: Node, source: str) -> str:
+    """A node as the user wrote it: its source text, first line only."""
+    text = source[node.start_mark.index : node.end_mark.index]
+    return text.split("\n", 1)[0].strip()
 
 
 def _one_item_list(node: ScalarNode) -> Fix | None:
@@ -358,153 +535,3 @@ def _unquoted_link(node: SequenceNode) -> str | None:
     if not isinstance(scalar, ScalarNode) or scalar.tag == _NULL:
         return None
     return str(scalar.value)
-
-
-# --- the common case, composed without the YAML machinery ----------------------------------
-#
-# Most frontmatter is a flat mapping of plain or simply quoted scalars, flow lists of them and
-# block lists of them. ``compose_simple`` builds exactly the node tree PyYAML's composer
-# builds for that subset (same tags, values, styles and marks: the test suite compares both
-# on every corpus and a generated vault), and returns None for anything else, which then
-# goes through the safe loader. It is several times faster than PyYAML's pure-Python scanner.
-
-_KEY_LINE = re.compile(r"([^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^:#\n]*[^:#\s])?):(?:( +)(.*?))? *")
-_ITEM_LINE = re.compile(r"( *)- +(.*?) *")
-_PLAIN = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^:#]|:(?! |$))*")
-_FLOW_PLAIN = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^:#,\[\]{}]*")
-_DOUBLE = re.compile(r'"[^"\\]*"')
-_SINGLE = re.compile(r"'[^']*'")
-_RESOLVER = Resolver()
-_SEQ = "tag:yaml.org,2002:seq"
-_MAP = "tag:yaml.org,2002:map"
-
-
-class _Lines:
-    def __init__(self, source: str) -> None:
-        self.lines = source.split("\n")
-        self.starts = [0]
-        for line in self.lines:
-            self.starts.append(self.starts[-1] + len(line) + 1)
-
-    def mark(self, line: int, column: int) -> Mark:
-        return Mark("<frontmatter>", self.starts[line] + column, line, column, None, None)  # type: ignore[arg-type]
-
-
-def compose_simple(source: str) -> Node | None:
-    """The node tree of simple frontmatter, or None when it needs the full YAML loader."""
-    if "\t" in source or "\r" in source or not source.strip():
-        return None
-    text = _Lines(source)
-    pairs: list[tuple[Node, Node]] = []
-    lines = text.lines
-    count = len(lines)
-    index = 0
-    while index < count:
-        line = lines[index]
-        if not line or line.isspace() or line.startswith("#"):
-            index += 1
-            continue
-        match = _KEY_LINE.fullmatch(line)
-        if match is None:
-            return None
-        key = _scalar(text, index, 0, match.group(1), None)
-        value_text = match.group(3)
-        if value_text:
-            value = _value(text, index, match.start(3), value_text)
-            if value is None:
-                return None
-            index += 1
-        else:
-            items, index = _block_items(text, index + 1)
-            if items is None:
-                return None
-            if items:
-                value = SequenceNode(_SEQ, items, items[0].start_mark, items[-1].end_mark, False)
-                value.start_mark = text.mark(
-                    items[0].start_mark.line, items[0].start_mark.column - 2
-                )
-            else:
-                end = len(match.group(1)) + 1
-                null = text.mark(key.start_mark.line, end)
-                value = ScalarNode("tag:yaml.org,2002:null", "", null, null, None)
-        pairs.append((key, value))
-    if not pairs:
-        return None
-    start = pairs[0][0].start_mark
-    return MappingNode(_MAP, pairs, start, text.mark(count - 1, 0), False)
-
-
-def _scalar(text: _Lines, line: int, column: int, value: str, style: str | None) -> ScalarNode:
-    tag = _STR if style else _RESOLVER.resolve(ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
-    width = len(value) + (2 if style else 0)
-    start, end = text.mark(line, column), text.mark(line, column + width)
-    return ScalarNode(tag, value, start, end, style)
-
-
-def _value(text: _Lines, line: int, column: int, value: str) -> Node | None:
-    first = value[0]
-    if first == "[":
-        return _flow(text, line, column, value)
-    if first == '"' and _DOUBLE.fullmatch(value):
-        return _scalar(text, line, column, value[1:-1], '"')
-    if first == "'" and _SINGLE.fullmatch(value):
-        return _scalar(text, line, column, value[1:-1], "'")
-    if _PLAIN.fullmatch(value) and not value.endswith(":"):
-        return _scalar(text, line, column, value, None)
-    return None
-
-
-def _flow(text: _Lines, line: int, column: int, value: str) -> Node | None:
-    if not value.endswith("]"):
-        return None
-    inner = value[1:-1]
-    items: list[Node] = []
-    if inner.strip():
-        offset = 1
-        for part in inner.split(","):
-            stripped = part.strip(" ")
-            start = column + offset + (len(part) - len(part.lstrip(" ")))
-            offset += len(part) + 1
-            if not stripped:
-                return None
-            if stripped[0] == '"' and _DOUBLE.fullmatch(stripped):
-                items.append(_scalar(text, line, start, stripped[1:-1], '"'))
-            elif stripped[0] == "'" and _SINGLE.fullmatch(stripped):
-                items.append(_scalar(text, line, start, stripped[1:-1], "'"))
-            elif _FLOW_PLAIN.fullmatch(stripped):
-                items.append(_scalar(text, line, start, stripped, None))
-            else:
-                return None
-    elif inner:
-        return None
-    opening, closing = text.mark(line, column), text.mark(line, column + len(value))
-    return SequenceNode(_SEQ, items, opening, closing, True)
-
-
-def _block_items(text: _Lines, index: int) -> tuple[list[Node] | None, int]:
-    items: list[Node] = []
-    lines = text.lines
-    indent = -1
-    while index < len(lines):
-        line = lines[index]
-        if not line or line.isspace():
-            index += 1
-            continue
-        match = _ITEM_LINE.fullmatch(line)
-        if match is None:
-            if line[0] == " ":
-                return None, index
-            break
-        if indent < 0:
-            indent = len(match.group(1))
-        if len(match.group(1)) != indent or not match.group(2):
-            return None, index
-        value = match.group(2)
-        if value[0] in "[{" or ": " in value:
-            return None, index
-        node = _value(text, index, match.start(2), value)
-        if node is None:
-            return None, index
-        items.append(node)
-        index += 1
-    return items, index

@@ -331,11 +331,13 @@ def invalid_aliases(vault: Vault) -> Iterator[Diagnostic]:
     """`aliases` is not a list of text.
 
     Why: Obsidian expects a list; a single string still works as one alias but is easily
-    broken by the next edit, and numbers, null and nested lists are not aliases at all.
+    broken by the next edit, and numbers, `true`/`false`, mappings and nested lists are not
+    aliases at all. An empty `aliases:` or `- ` item (the template skeleton) is no alias and
+    no finding; `yes`, `no` and dates are text (YAML 1.2, as Obsidian reads it).
 
-    Example: `aliases: AI model`, `aliases: [1984]`, `aliases:` with no value.
+    Example: `aliases: AI model`, `aliases: [1984]`, `- Copy: Files & Folders` (a mapping).
 
-    Fix: `aliases: [AI model]` (`--fix` turns a single string into a one-item list).
+    Fix (safe): `aliases: [AI model]` (`--fix` turns a single string into a one-item list).
     """
     return _problems("VK211", vault)
 
@@ -372,11 +374,18 @@ def alias_shadowed(vault: Vault) -> Iterator[Diagnostic]:
     Example: `aliases: [Transformer]` on `Attention.md` when `Transformer.md` exists.
 
     Fix: remove or rename the alias.
+
+    An alias equal to the note's own name is harmless, even when another note shares that
+    name: which of the two a link opens is `ambiguous-link`'s business.
     """
     rule = _rule("VK213")
     for path, note in vault.notes.items():
+        own = fold(path.rsplit("/", 1)[-1])
         for alias, (line, column) in zip(note.aliases, note.alias_positions, strict=True):
-            owners = vault.index.names.get(fold(alias) + ".md", ())
+            key = fold(alias) + ".md"
+            if key == own:
+                continue
+            owners = vault.index.names.get(key, ())
             others = [other for other in owners if other != path]
             if others:
                 yield rule.diagnostic(
