@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
+import pathspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
 
 from vaultkit.config import Config, find_vault, glob_matcher, load_config, parse_config
 from vaultkit.model import Severity, VaultkitError
@@ -84,3 +90,78 @@ def test_globs() -> None:
     assert matches("Daily/2024.md")
     assert not matches("Daily/old/2024.md")
     assert not matches("TemplatesX/a.md")
+
+
+def _matches_quickly(patterns: list[str], path: str) -> bool:
+    """Whether ``path`` matches, decided in a child process that must finish in 10 s."""
+    code = (
+        "import sys; from vaultkit.config import glob_matcher; "
+        "print(glob_matcher(sys.argv[2:])(sys.argv[1]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, path, *patterns],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=True,
+    )
+    return done.stdout.strip() == "True"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path"),
+    [
+        ("*a*a*a*a*a*a*a*a*a*a*a*a*b", "a" * 60),
+        ("*a*a*a*a*a*a*a*a*a*a*a*a*b", "x/" * 100 + "a" * 60 + ".md"),
+        ("**/a/**/a/**/a/**/a/**/a/**/a/**/b", "a/" * 200 + "c.md"),
+        ("a/**/a/**/a/**/a/**/a/**/a/**/b.md", "a/" * 200 + "c.md"),
+    ],
+)
+def test_hostile_globs_finish_quickly(pattern: str, path: str) -> None:
+    assert _matches_quickly([pattern], path) is False
+    assert _matches_quickly([pattern], path[:-4] + "b") is pattern.startswith("*")
+
+
+def test_globs_are_gitignore_style() -> None:
+    daily = glob_matcher(["Daily/202[34]-*.md"])
+    assert daily("Daily/2023-01-01.md")
+    assert daily("Daily/2024-12-31.md")
+    assert not daily("Daily/2022-01-01.md")
+    assert not daily("Old/Daily/2023-01-01.md")
+    rooted = glob_matcher(["/index.md"])
+    assert rooted("index.md")
+    assert not rooted("sub/index.md")
+    folder = glob_matcher(["Templates"])
+    assert folder("Templates/a.md")
+    assert folder("Templates/")
+    assert folder("Work/Templates/x/y.md")
+    kept = glob_matcher(["Daily/*", "!Daily/keep.md"])
+    assert kept("Daily/2024.md")
+    assert not kept("Daily/keep.md")
+    only_folders = glob_matcher(["build/"])
+    assert only_folders("build/")
+    assert only_folders("build/x.md")
+    assert not only_folders("build")
+    assert glob_matcher(["a?c.md"])("abc.md")
+    assert not glob_matcher(["a?c.md"])("a/c.md")
+    assert glob_matcher(["**/*.excalidraw.md"])("x.excalidraw.md")
+    assert glob_matcher([r"\#notes.md"])("#notes.md")
+
+
+def test_a_glob_that_means_nothing_is_an_error() -> None:
+    with pytest.raises(VaultkitError, match="exclude"):
+        parse_config({"exclude": ["a\\"]}, "x.toml")
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(alphabet="ab/*?[]!", min_size=1, max_size=10),
+    st.text(alphabet="ab/", min_size=1, max_size=12),
+)
+def test_linear_globs_answer_as_pathspec_does(pattern: str, path: str) -> None:
+    try:
+        plain = pathspec.PathSpec([GitIgnoreSpecPattern(pattern)])
+    except ValueError:
+        return
+    assert glob_matcher([pattern])(path) == plain.match_file(path)

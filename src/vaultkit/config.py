@@ -1,12 +1,18 @@
-"""Finding the vault and reading its configuration (``.vaultkit.toml`` or ``[tool.vaultkit]``).
+r"""Finding the vault and reading its configuration (``.vaultkit.toml`` or ``[tool.vaultkit]``).
 
 Every key is validated; an unknown key or a bad value is a ``VaultkitError`` naming the key and
 the file, which the CLI turns into exit 2.
 
-Globs (``exclude``, ``per-file-ignores``, ``orphans.exclude``) match vault-relative paths with
-``/``: ``*`` and ``?`` stay inside one folder, ``**`` spans folders, and a pattern without ``/``
-matches the file name in any folder (as ``.gitignore`` does), so ``index.md`` and
-``*.excalidraw.md`` work wherever the file is.
+Globs (``exclude``, ``per-file-ignores``, ``orphans.exclude``) are ``.gitignore`` patterns
+(pathspec's gitignore flavour) over vault-relative paths with ``/``: ``*`` and ``?`` stay inside
+one folder, ``[…]`` is a character class (``Daily/202[34]-*.md``, ``[!x]`` negates), ``**``
+spans folders (``Templates/**``, ``**/drafts``), ``\`` escapes the next character. A pattern
+without a ``/`` (other than a trailing one) matches a file or folder of that name in any
+folder, so ``index.md`` and ``*.excalidraw.md`` work wherever the file is; a leading ``/`` or a
+``/`` inside anchors it to the vault root (``/index.md``, ``Daily/*.md``); a trailing ``/``
+matches folders only; a folder that matches takes everything under it; ``!`` before a pattern
+takes back what an earlier one matched. Matching is bounded (see ``_LinearPattern``): a
+hostile glob such as ``*a*a*a*a*a*a*b`` costs about the path's length times its own.
 """
 
 from __future__ import annotations
@@ -16,7 +22,10 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, AnyStr, Literal
+
+import pathspec
+from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
 
 from vaultkit.model import Severity, VaultkitError
 
@@ -91,13 +100,13 @@ def parse_config(table: Mapping[str, Any], source: str = "config") -> Config:
     config = Config(
         select=reader.strings("select", ("VK",)),
         ignore=reader.strings("ignore", ()),
-        exclude=reader.strings("exclude", ()),
+        exclude=reader.globs("exclude"),
         alias_links=reader.choice("alias-links", ("warn", "allow", "obsidian"), "warn"),
         max_file_size=reader.size("max-file-size", 5 * 1024**2),
         parse_timeout=reader.seconds("parse-timeout", 10.0),
         fail_on=Severity[reader.choice("fail-on", ("info", "warning", "error"), "warning").upper()],
         per_file_ignores=reader.per_file_ignores("per-file-ignores"),
-        orphans_exclude=reader.table("orphans", {"exclude"}).strings("exclude", ()),
+        orphans_exclude=reader.table("orphans", {"exclude"}).globs("exclude"),
         parent_keys=reader.table("hierarchy", {"parent-keys"}).strings("parent-keys", ("up",)),
         graph_output=reader.table("graph", {"output", "color-by"}).string(
             "output", "vaultkit-graph.html"
@@ -152,6 +161,14 @@ class _Reader:
             raise self._fail(key, "a list of strings")
         return tuple(value)
 
+    def globs(self, key: str) -> tuple[str, ...]:
+        patterns = self.strings(key, ())
+        try:
+            _glob_spec(patterns)
+        except ValueError:
+            raise self._fail(key, "a list of gitignore-style globs") from None
+        return patterns
+
     def string(self, key: str, default: str) -> str:
         value = self._table.get(key, default)
         if not isinstance(value, str) or not value:
@@ -192,43 +209,69 @@ class _Reader:
         if not isinstance(value, Mapping):
             raise self._fail(key, "a table of glob = [codes]")
         reader = _Reader(value, self._source, f"{key}.")
+        for glob in value:
+            try:
+                _glob_spec([glob])
+            except ValueError:
+                raise VaultkitError(
+                    f"{self._source}: {key} has {glob!r}, which is no gitignore-style glob"
+                ) from None
         return tuple((glob, reader.strings(glob, ())) for glob in value)
 
 
 def glob_matcher(patterns: tuple[str, ...] | list[str]) -> Callable[[str], bool]:
-    """A predicate telling whether a vault-relative path matches any of the globs."""
+    """A predicate telling whether a vault-relative path matches the globs (see the module doc)."""
     if not patterns:
         return _never
-    regex = re.compile("|".join(f"(?:{glob_to_regex(p)})" for p in patterns))
-    return lambda path: regex.fullmatch(path) is not None
+    spec = _glob_spec(patterns)
+    return spec.match_file
 
 
 def _never(path: str) -> bool:
     return False
 
 
-def glob_to_regex(pattern: str) -> str:
-    """Translate one glob to a regex over a vault-relative path."""
-    pattern = pattern.strip().lstrip("/")
-    prefix = "" if "/" in pattern.rstrip("/") else "(?:.*/)?"
-    if pattern.endswith("/"):
-        pattern += "**"
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return prefix + "".join(out)
+def _glob_spec(patterns: tuple[str, ...] | list[str]) -> pathspec.PathSpec[_LinearPattern]:
+    return pathspec.PathSpec([_LinearPattern(pattern) for pattern in patterns])
+
+
+class _LinearPattern(GitIgnoreSpecPattern):
+    """A gitignore pattern whose regex cannot backtrack without bound.
+
+    pathspec turns ``*`` into ``[^/]*`` and ``**`` into ``(?:/.+)?``: ``*a*a*…*b`` against a long
+    name tries every way to split it, which never ends. Each run of fixed-width atoms after a
+    ``*`` (and each run of segments after a ``**``) is matched at its leftmost place and kept
+    there (an atomic group): a later place can only leave less room for what follows, so the
+    answer is the same, and matching costs about path length times pattern length.
+    """
+
+    __slots__ = ()
+
+    @staticmethod
+    def _translate_segment_glob(pattern: str, range_error: Literal["literal", "raise"]) -> str:
+        regex = GitIgnoreSpecPattern._translate_segment_glob(pattern, range_error)
+        first, *rest = regex.split(_STAR)
+        if not rest:
+            return regex + _SEGMENT_END
+        middle = "".join(f"(?>{_STAR}?{chunk})" for chunk in rest[:-1])
+        return f"{first}{middle}{_STAR}{rest[-1]}{_SEGMENT_END}"
+
+    @classmethod
+    def pattern_to_regex(cls, pattern: AnyStr) -> tuple[AnyStr | None, bool | None]:
+        regex, include = super().pattern_to_regex(pattern)
+        if not isinstance(regex, str):
+            return regex, include
+        leading = regex.startswith(_LEADING)
+        first, *rest = regex.removeprefix(_LEADING).split(_INNER)
+        out = f"^(?>(?:.+?/)?{first.removeprefix('^')})" if leading else first
+        out += "".join(f"(?>(?:/.+?)?{chunk})" for chunk in rest)
+        rewritten: Any = out  # a str, as ``pattern`` was
+        return rewritten, include
+
+
+# The pieces of pathspec's regexes that ``_LinearPattern`` rewrites; a pathspec that writes
+# other ones keeps its own regexes (correct, only not bounded).
+_STAR = "[^/]*"
+_LEADING = "^(?:.+/)?"
+_INNER = "(?:/.+)?"
+_SEGMENT_END = "(?![^/])"
