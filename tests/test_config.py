@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
 
+from tests.conftest import run_vaultkit
 from vaultkit.config import Config, find_vault, glob_matcher, load_config, parse_config
 from vaultkit.model import Severity, VaultkitError
 
@@ -165,3 +166,30 @@ def test_linear_globs_answer_as_pathspec_does(pattern: str, path: str) -> None:
     except ValueError:
         return
     assert glob_matcher([pattern])(path) == plain.match_file(path)
+
+
+@pytest.mark.parametrize("key", ["parse-timeout", "max-file-size"])
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e300", "-1", "0", "0.0", "true"])
+def test_config_numbers_must_be_finite_positive_and_bounded(
+    tmp_path: Path, key: str, value: str
+) -> None:
+    (tmp_path / ".vaultkit.toml").write_text(f"{key} = {value}\n")
+    with pytest.raises(VaultkitError, match=rf"\.vaultkit\.toml: {key} must be"):
+        load_config(tmp_path)
+
+
+@pytest.mark.parametrize("value", ["1e300GiB", "99999999999GiB", "0KiB", "nan", 10**30, 2.5])
+def test_sizes_are_bounded_too(value: object) -> None:
+    with pytest.raises(VaultkitError, match="max-file-size"):
+        parse_config({"max-file-size": value}, "x.toml")
+
+
+def test_a_bad_config_number_exits_2_naming_key_and_file(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("[[b]]\n")
+    (tmp_path / ".vaultkit.toml").write_text("parse-timeout = nan\n")
+    for command in ("lint", "graph"):
+        done = run_vaultkit(command, "--vault", str(tmp_path), "--no-cache", "-o", "/dev/null")
+        assert done.returncode == 2
+        assert "parse-timeout" in done.stderr
+        assert ".vaultkit.toml" in done.stderr
+        assert "internal error" not in done.stderr

@@ -32,6 +32,10 @@ from vaultkit.model import Severity, VaultkitError
 CONFIG_FILE = ".vaultkit.toml"
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|KIB|MB|MIB|GB|GIB)?\s*$", re.IGNORECASE)
+# Bounds on the numbers: past them a value is a slip (or a vault's config set to hurt), and
+# ``inf``/``1e300`` would reach ``setitimer`` and the size check as values they cannot take.
+_MAX_SIZE = 1024**3
+_MAX_SECONDS = 3600
 _UNITS = {
     "B": 1,
     "KB": 1000,
@@ -183,17 +187,26 @@ class _Reader:
 
     def size(self, key: str, default: int) -> int:
         value = self._table.get(key, default)
-        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-            return value
-        match = _SIZE.match(value) if isinstance(value, str) else None
-        if match is None or float(match.group(1)) <= 0:
-            raise self._fail(key, 'a size such as "5MiB" or a number of bytes')
-        return int(float(match.group(1)) * _UNITS[(match.group(2) or "B").upper()])
+        expected = 'a size from 1 byte to 1GiB such as "5MiB" (or a number of bytes)'
+        if isinstance(value, int) and not isinstance(value, bool):
+            size = value
+        else:
+            match = _SIZE.match(value) if isinstance(value, str) else None
+            if match is None:
+                raise self._fail(key, expected)
+            size = int(float(match.group(1)) * _UNITS[(match.group(2) or "B").upper()])
+        if not 0 < size <= _MAX_SIZE:
+            raise self._fail(key, expected)
+        return size
 
     def seconds(self, key: str, default: float) -> float:
         value = self._table.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            raise self._fail(key, "a positive number of seconds")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not 0 < value <= _MAX_SECONDS  # also false for nan
+        ):
+            raise self._fail(key, f"a number of seconds above 0 and at most {_MAX_SECONDS:,}")
         return float(value)
 
     def table(self, key: str, known: set[str]) -> _Reader:
