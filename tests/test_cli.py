@@ -155,3 +155,28 @@ def test_colour_on_a_terminal(
     monkeypatch.setenv("TERM", "xterm")
     main(["lint", "--vault", str(root)])
     assert "\x1b[" in capsys.readouterr().out
+
+
+def test_paths_after_a_double_dash_are_notes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _vault(
+        tmp_path,
+        {".obsidian/app.json": "{}", "-old.md": "[[ld]] [[Nowhere]]", "ld.md": "keep [[-old]]"},
+    )
+    monkeypatch.chdir(root)
+    assert main(["lint", "--format", "json", "--", "-old.md", "ld.md"]) == 1
+    assert [item["path"] for item in json.loads(capsys.readouterr().out)] == ["-old.md"]
+    assert (root / "ld.md").read_text() == "keep [[-old]]"
+
+
+def test_an_option_after_the_double_dash_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A hook's `args:` come after the manifest's `--`: an option there must not silently
+    # become a path that matches no note (and so a check that passes without looking).
+    root = _vault(tmp_path, {".obsidian/app.json": "{}", "a.md": "[[Nowhere]]"})
+    monkeypatch.chdir(root)
+    assert main(["lint", "--", "--select", "VK1", "a.md"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--select" in err

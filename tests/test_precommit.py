@@ -9,6 +9,7 @@ virtualenv with pip (the dependencies come from the package index: about 15 s).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -54,9 +55,8 @@ def _hook_repository(target: Path, env: dict[str, str]) -> str:
     return _git(target, "rev-parse", "HEAD", env=env).stdout.strip()
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
-    """A repository whose vault is the subfolder ``notes/``, with the hooks installed."""
+def _installed(tmp_path: Path, files: dict[str, str | bytes]) -> tuple[Path, dict[str, str]]:
+    """A new repository holding ``files``, with this checkout's hooks installed by pre-commit."""
     if shutil.which("git") is None or not PRE_COMMIT.exists():
         pytest.fail("git and pre-commit are needed for the hook test")
     env = {
@@ -71,21 +71,9 @@ def repo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     hooks.mkdir()
     revision = _hook_repository(hooks, env)
     repo = tmp_path / "repo"
-    write_files(
-        repo,
-        {
-            "README.md": "# A repository whose vault is a folder\n",
-            "notes/.obsidian/app.json": "{}",
-            "notes/a.md": "[[b]]\n",
-            "notes/b.md": "[[a]]\n",
-            # The configuration the README tells users with a vault in a subfolder to paste.
-            ".pre-commit-config.yaml": (
-                f"repos:\n  - repo: {hooks}\n    rev: {revision}\n    hooks:\n"
-                "      - id: vaultkit\n        files: ^notes/\n"
-                "      - id: vaultkit-vault\n        args: [--vault, notes]\n"
-            ),
-        },
-    )
+    config = files[".pre-commit-config.yaml"]
+    assert isinstance(config, str)
+    write_files(repo, {**files, ".pre-commit-config.yaml": config.format(hooks, revision)})
     assert _git(repo, "init", "-q", env=env).returncode == 0
     installed = subprocess.run(
         [str(PRE_COMMIT), "install", "--install-hooks"],
@@ -98,6 +86,27 @@ def repo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     )
     assert installed.returncode == 0, installed.stdout + installed.stderr
     return repo, env
+
+
+_HOOKS = "repos:\n  - repo: {}\n    rev: {}\n    hooks:\n"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A repository whose vault is the subfolder ``notes/``, with the hooks installed."""
+    return _installed(
+        tmp_path,
+        {
+            "README.md": "# A repository whose vault is a folder\n",
+            "notes/.obsidian/app.json": "{}",
+            "notes/a.md": "[[b]]\n",
+            "notes/b.md": "[[a]]\n",
+            # The configuration the README tells users with a vault in a subfolder to paste.
+            ".pre-commit-config.yaml": _HOOKS
+            + "      - id: vaultkit\n        files: ^notes/\n"
+            + "      - id: vaultkit-vault\n        args: [notes]\n",
+        },
+    )
 
 
 def _commit(root: Path, message: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -130,6 +139,46 @@ def test_the_hooks_refuse_commits_that_break_links(repo: tuple[Path, dict[str, s
     assert re.search(r"vaultkit \(changed notes\)\.+\(no files to check\)Skipped", deleted.stdout)
     assert re.search(r"vaultkit \(whole vault\)\.+Failed", deleted.stdout)
     assert "notes/a.md:1:1: VK101 [broken-link] no note matches 'b'" in deleted.stdout
+
+
+def _hashes(root: Path) -> dict[str, str]:
+    """A hash of every file of the work tree (not ``.git/``), by path."""
+    return {
+        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and ".git" not in path.relative_to(root).parts
+    }
+
+
+def test_notes_named_like_options_are_notes(tmp_path: Path) -> None:
+    # `-old.md` once reached vaultkit as `-o ld.md`: the report overwrote the note `ld.md`.
+    root, env = _installed(
+        tmp_path,
+        {
+            ".obsidian/app.json": "{}",
+            "-old.md": "[[ld]] [[Nowhere]]\n",
+            "ld.md": "keep [[-old]]\n",
+            ".pre-commit-config.yaml": _HOOKS
+            + "      - id: vaultkit\n      - id: vaultkit-vault\n",
+        },
+    )
+    _git(root, "add", "-A", env=env)
+    before = _hashes(root)
+    refused = _git(root, "commit", "-m", "notes named like options", env=env)
+    assert refused.returncode != 0
+    assert _hashes(root) == before
+    found = [line for line in refused.stdout.splitlines() if ": VK" in line]
+    assert found == ["-old.md:1:8: VK101 [broken-link] no note matches 'Nowhere'"] * 2
+
+    (root / "-Inbox.md").write_text("[[Gone]] [[ld]]\n", encoding="utf-8")
+    _git(root, "add", "-A", env=env)
+    before = _hashes(root)
+    refused = _git(root, "commit", "-m", "an inbox", env=env)
+    assert refused.returncode != 0
+    assert _hashes(root) == before
+    found = [line for line in refused.stdout.splitlines() if ": VK" in line]
+    assert "-Inbox.md:1:1: VK101 [broken-link] no note matches 'Gone'" in found
+    assert "-old.md:1:8: VK101 [broken-link] no note matches 'Nowhere'" in found
 
 
 @pytest.fixture

@@ -208,7 +208,16 @@ def lint_command(args: argparse.Namespace) -> int:
     With paths, each one's vault is found from where it lies (so pre-commit's file list works
     from the repository root, whatever folder holds the vault) and only findings located in
     those notes or folders are reported; a path that is no note of the vault reports nothing.
+    Paths may follow ``--`` (the hooks put it before the names pre-commit adds); a name there
+    that starts with ``-`` and is no file is an option in the wrong place: an error, never a
+    path that quietly matches nothing.
     """
+    for path in args.paths:
+        if str(path).startswith("-") and not os.path.lexists(path):
+            raise VaultkitError(
+                f"{path}: no such file; options go before '--' "
+                "(a pre-commit hook takes its settings from .vaultkit.toml, not from args)"
+            )
     if args.vault is None and args.paths:
         groups = vaults_of(args.paths, Path.cwd())
     else:
