@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
@@ -51,8 +52,10 @@ def _slice(path: Path, fix: Fix) -> str:
         ("x [[Al]] y", ("[[Al]]", "[[t|Al]]")),
         ("x [[Al|shown]] y", ("[[Al|shown]]", "[[t|shown]]")),
         ("| [[Al\\|shown]] | x |", ("[[Al\\|shown]]", "[[t\\|shown]]")),
-        ("[[Al#H]]", ("[[Al#H]]", "[[t#H|Al]]")),
-        ("![[Al]]", ("![[Al]]", "![[t|Al]]")),
+        ("[[Al#H]]", ("[[Al#H]]", "[[t#H|Al > H]]")),
+        ("![[Al]]", ("![[Al]]", "![[t]]")),
+        ("![[Al|300]]", ("![[Al|300]]", "![[t|300]]")),
+        ("![[Al#H]]", ("![[Al#H]]", "![[t#H]]")),
         ("up:: [[Al]]", ("[[Al]]", "[[t|Al]]")),
         ("ИИ и [[Al]]", ("[[Al]]", "[[t|Al]]")),
         ('---\nrel: "[[Al]]"\n---\n', ("[[Al]]", "[[t|Al]]")),
@@ -65,14 +68,42 @@ def test_alias_link_fix_range(make_vault: MakeVault, body: str, expected: tuple[
     assert _fixes(vault, "VK105") == [expected]
 
 
-def test_ambiguous_link_fix_is_the_path_form(make_vault: MakeVault) -> None:
+def test_ambiguous_link_fix_is_the_path_form_keeping_the_visible_text(
+    make_vault: MakeVault,
+) -> None:
     vault = make_vault(
-        {"p/Index.md": "", "q/Index.md": "", "a.md": "[[Index]] and ![[Index|d]] 🧰 [[Index#^x]]"}
+        {
+            "p/Index.md": "",
+            "q/Index.md": "",
+            "a.md": "[[Index]] and ![[Index|d]] 🧰 [[Index#^x]] ![[Index]] [[Index|shown]]\n"
+            "\n[[Index.md]]\n",
+        }
     )
     assert _fixes(vault, "VK104") == [
-        ("[[Index]]", "[[p/Index]]"),
+        ("[[Index]]", "[[p/Index|Index]]"),
         ("![[Index|d]]", "![[p/Index|d]]"),
+        ("![[Index]]", "![[p/Index]]"),
+        ("[[Index|shown]]", "[[p/Index|shown]]"),
+        ("[[Index.md]]", "[[p/Index|Index.md]]"),
     ]
+
+
+def test_each_fix_says_whether_it_is_safe(make_vault: MakeVault) -> None:
+    vault = make_vault(
+        {
+            "p/Index.md": "",
+            "q/Index.md": "",
+            "t.md": TARGET,
+            "a.md": "---\naliases: x\nup: [[t]]\n---\n[[Index]] [[Al]]\n",
+        }
+    )
+    found = {item.code: item.fix for item in lint(vault, ignore=["VK201"])}
+    assert {code: fix.safe for code, fix in found.items() if fix is not None} == {
+        "VK104": False,
+        "VK105": True,
+        "VK211": True,
+        "VK214": True,
+    }
 
 
 @pytest.mark.parametrize(
@@ -275,7 +306,7 @@ def test_fixes_that_would_change_meaning_are_skipped(tmp_path: Path) -> None:
         },
     )
     vault = load_vault(root)
-    plan = plan_fixes(vault, lint(vault))
+    plan = plan_fixes(vault, lint(vault), unsafe=True)
     assert plan.files == ()
     assert sorted((skip.diagnostic.path, skip.reason) for skip in plan.skipped) == [
         ("a/n.md", "the fix would not remove the problem"),
@@ -517,7 +548,7 @@ def test_a_bad_fix_does_not_take_a_good_one_on_its_line_with_it(tmp_path: Path) 
     }
     root = _root(tmp_path, files)
     vault = load_vault(root)
-    plan = plan_fixes(vault, lint(vault))
+    plan = plan_fixes(vault, lint(vault), unsafe=True)
     assert [(skip.diagnostic.code, skip.reason) for skip in plan.skipped] == [
         ("VK104", "the fix would not remove the problem")
     ]
@@ -535,7 +566,7 @@ def test_bad_fixes_sharing_lines_are_told_apart(tmp_path: Path) -> None:
     }
     root = _root(tmp_path, files)
     vault = load_vault(root)
-    plan = plan_fixes(vault, lint(vault))
+    plan = plan_fixes(vault, lint(vault), unsafe=True)
     assert sorted((skip.diagnostic.line, skip.diagnostic.code) for skip in plan.skipped) == [
         (1, "VK104"),
         (2, "VK104"),
@@ -562,3 +593,90 @@ def test_diff_is_a_patch_git_applies_on_unusual_line_breaks(
     assert checked.returncode == 0, checked.stderr
     subprocess.run(["git", "apply", str(patch)], cwd=tmp_path, check=True)
     assert (root / "a.md").read_bytes().decode("utf-8") == odd.replace("[[Al]]", "[[t|Al]]")
+
+
+# --- safe and unsafe fixes ----------------------------------------------------------------------
+
+AMBIGUOUS: dict[str, str | bytes] = {
+    "t.md": TARGET,
+    "p/Index.md": "[[q/Index]]",
+    "q/Index.md": "[[p/Index]]",
+    "a.md": "[[Index]] and [[Al]]\n",
+}
+
+
+def test_fix_applies_safe_fixes_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _root(tmp_path, AMBIGUOUS)
+    monkeypatch.chdir(tmp_path)
+    assert _fix(root) == 1
+    assert (root / "a.md").read_text() == "[[Index]] and [[t|Al]]\n"
+    err = capsys.readouterr().err.splitlines()
+    assert [line.split(":")[:3] for line in err[:-1]] == [["v/a.md", "1", "15"]]
+    assert "1 more with --unsafe-fixes" in err[-1]
+    assert _fix(root, "--unsafe-fixes") == 0
+    assert (root / "a.md").read_text() == "[[p/Index|Index]] and [[t|Al]]\n"
+
+
+def test_diff_shows_unsafe_fixes_only_when_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _root(tmp_path, AMBIGUOUS)
+    before = _snapshot(root)
+    assert _fix(root, "--diff", "--quiet") == 1
+    safe = capsys.readouterr().out
+    assert "+[[Index]] and [[t|Al]]" in safe.splitlines()
+    assert _fix(root, "--diff", "--quiet", "--unsafe-fixes") == 1
+    assert "+[[p/Index|Index]] and [[t|Al]]" in capsys.readouterr().out.splitlines()
+    assert _snapshot(root) == before
+
+
+def test_unsafe_fixes_alone_write_nothing(tmp_path: Path) -> None:
+    root = _root(tmp_path, AMBIGUOUS)
+    before = _snapshot(root)
+    assert main(["lint", "--vault", str(root), "--unsafe-fixes", "-o", os.devnull]) == 1
+    assert _snapshot(root) == before
+
+
+def test_plan_leaves_out_unsafe_fixes_unless_asked(tmp_path: Path) -> None:
+    root = _root(tmp_path, AMBIGUOUS)
+    vault = load_vault(root)
+    found = lint(vault)
+    safe = plan_fixes(vault, found)
+    assert [c.diagnostic.code for item in safe.files for c in item.changes] == ["VK105"]
+    assert [item.code for item in safe.hidden] == ["VK104"]
+    assert safe.skipped == ()
+    every = plan_fixes(vault, found, unsafe=True)
+    assert [c.diagnostic.code for item in every.files for c in item.changes] == ["VK104", "VK105"]
+    assert every.hidden == ()
+
+
+def test_the_summary_counts_what_fix_and_unsafe_fixes_can_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _root(tmp_path, {**AMBIGUOUS, "b.md": "---\nup: [[t]]\n---\n[[a]] [[Index]]"})
+    assert main(["lint", "--vault", str(root)]) == 1
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.endswith("; 2 fixable with --fix (2 more with --unsafe-fixes)")
+    only_unsafe = tmp_path / "w"
+    write_files(
+        only_unsafe, {"p/Index.md": "[[q/Index]]", "q/Index.md": "[[a]]", "a.md": "[[Index]]"}
+    )
+    assert main(["lint", "--vault", str(only_unsafe)]) == 1
+    assert capsys.readouterr().out.splitlines()[-1].endswith("; 1 fixable with --unsafe-fixes")
+    ignored = ["--ignore", "VK104", "--ignore", "VK105", "--ignore", "VK214"]
+    assert main(["lint", "--vault", str(root), *ignored]) == 0
+    assert "fixable" not in capsys.readouterr().out
+
+
+def test_json_fixes_say_whether_they_are_safe(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _root(tmp_path, AMBIGUOUS)
+    main(["lint", "--vault", str(root), "--format", "json"])
+    records = json.loads(capsys.readouterr().out)
+    assert [(item["code"], item["fix"]["safe"]) for item in records if item["fix"]] == [
+        ("VK104", False),
+        ("VK105", True),
+    ]

@@ -44,7 +44,7 @@ def test_alias_link_warns_and_fixes(make_vault: MakeVault) -> None:
     )
     (found,) = lint(vault, ignore=["VK201"])
     assert (found.code, found.line, found.column) == ("VK105", 1, 1)
-    assert found.fix is not None and found.fix.replacement == "[[AI-Model#Types|ИИ Модель]]"
+    assert found.fix is not None and found.fix.replacement == "[[AI-Model#Types|ИИ Модель > Types]]"
     assert (found.fix.column, found.fix.end_column) == (1, 20)
 
 

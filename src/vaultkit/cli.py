@@ -89,6 +89,9 @@ def _parser() -> argparse.ArgumentParser:
     lint_parser.add_argument(
         "--diff", action="store_true", help="print what --fix would change as a diff; write nothing"
     )
+    lint_parser.add_argument(
+        "--unsafe-fixes", action="store_true", help="with --fix or --diff: the unsafe fixes too"
+    )
     lint_parser.set_defaults(command=lint_command)
 
     links_parser = commands.add_parser(
@@ -267,7 +270,7 @@ def lint_command(args: argparse.Namespace) -> int:
 
 def _fix(args: argparse.Namespace, vault: Vault, found: list[Diagnostic], context: Context) -> int:
     """Apply the fixes (or print them as a diff); 1 when a note was refused or would change."""
-    plan = plan_fixes(vault, found)
+    plan = plan_fixes(vault, found, unsafe=args.unsafe_fixes)
     if args.diff:
         _emit(args, fix_diff(plan, context))
         if not args.quiet:

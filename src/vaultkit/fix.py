@@ -1,9 +1,12 @@
 """``lint --fix``: applying the fixes rules attach to findings, or showing them as a diff.
 
-Only four fixes exist, the ones that cannot change what a note means (rules.md): an alias link
-becomes ``[[Target|Alias]]`` (VK105), an ambiguous link the path form Obsidian writes (VK104),
-an unquoted property link is quoted (VK214), and a single-string ``aliases`` becomes a
-one-item list (VK211). Any other fix a finding may carry is never applied.
+Four fixes exist. Three are safe (they keep what the note means in Obsidian and what the
+reader sees) and ``--fix`` applies them: an alias link becomes ``[[Target|Alias]]`` (VK105), an
+unquoted property link is quoted (VK214), and a single-string ``aliases`` becomes a one-item
+list (VK211). One is unsafe (Obsidian opens the same note, which may not be the one the author
+meant) and needs ``--unsafe-fixes``: an ambiguous link pins the tie-break's winner by its path,
+its visible text kept (VK104). Each ``Fix`` says which it is. Any other fix a finding may carry
+is never applied.
 
 Planning reads each note's bytes once and first checks that they still parse to the note that
 was linted; then every fix is checked before it is accepted: its range must hold the text the
@@ -104,14 +107,23 @@ class Plan:
     files: tuple[FileFix, ...]
     skipped: tuple[Skip, ...]
     refused: tuple[Refusal, ...]
+    hidden: tuple[Diagnostic, ...] = ()
+    """The findings whose fix is unsafe, left out because ``--unsafe-fixes`` was not given."""
 
 
-def plan_fixes(vault: Vault, diagnostics: Sequence[Diagnostic]) -> Plan:
-    """What ``--fix`` would change for these findings; reads the notes, writes nothing."""
+def plan_fixes(vault: Vault, diagnostics: Sequence[Diagnostic], unsafe: bool = False) -> Plan:
+    """What ``--fix`` would change for these findings; reads the notes, writes nothing.
+
+    Safe fixes only, unless ``unsafe``: the unsafe ones are then left out, not skipped.
+    """
     by_path: dict[str, list[Diagnostic]] = {}
+    hidden: list[Diagnostic] = []
     for item in diagnostics:
         if item.fix is not None and item.code in FIXABLE:
-            by_path.setdefault(item.path, []).append(item)
+            if item.fix.safe or unsafe:
+                by_path.setdefault(item.path, []).append(item)
+            else:
+                hidden.append(item)
     files: list[FileFix] = []
     skipped: list[Skip] = []
     refused: list[Refusal] = []
@@ -124,7 +136,7 @@ def plan_fixes(vault: Vault, diagnostics: Sequence[Diagnostic]) -> Plan:
         skipped.extend(skips)
         if planned is not None:
             files.append(planned)
-    return Plan(tuple(files), tuple(skipped), tuple(refused))
+    return Plan(tuple(files), tuple(skipped), tuple(refused), tuple(hidden))
 
 
 def write_fixes(plan: Plan) -> tuple[Refusal, ...]:
@@ -180,6 +192,8 @@ def fix_report(plan: Plan, refused: Sequence[Refusal], context: Context, dry_run
     left = len(plan.skipped) + len(plan.refused) + len(refused)
     if left:
         summary += f"; {left:,} not fixed"
+    if plan.hidden:
+        summary += f"; {len(plan.hidden):,} more with --unsafe-fixes"
     lines.append(summary)
     return "\n".join(lines) + "\n"
 

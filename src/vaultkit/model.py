@@ -96,13 +96,19 @@ class Block(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Fix:
-    """A replacement of the text between two positions (end exclusive)."""
+    """A replacement of the text between two positions (end exclusive).
+
+    ``safe``: the fix keeps what the note means in Obsidian and what the reader sees, so
+    ``--fix`` applies it; an unsafe one keeps what Obsidian opens but may not be what the author
+    meant, and is applied only with ``--unsafe-fixes``.
+    """
 
     replacement: str
     line: int
     column: int
     end_line: int
     end_column: int
+    safe: bool = True
 
 
 @dataclass(frozen=True, slots=True)

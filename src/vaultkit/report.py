@@ -63,8 +63,18 @@ def text_report(diagnostics: Sequence[Diagnostic], context: Context) -> str:
             )
         else:
             lines.append(f"{where} {item.code} [{item.name}] {item.message}")
-    lines.append(summary(diagnostics, context.note_count))
+    lines.append(summary(diagnostics, context.note_count) + _fixable(diagnostics))
     return "\n".join(lines) + "\n"
+
+
+def _fixable(diagnostics: Sequence[Diagnostic]) -> str:
+    """``; 7 fixable with --fix (3 more with --unsafe-fixes)``, or nothing."""
+    safe = sum(1 for item in diagnostics if item.fix is not None and item.fix.safe)
+    unsafe = sum(1 for item in diagnostics if item.fix is not None and not item.fix.safe)
+    if not safe:
+        return f"; {unsafe:,} fixable with --unsafe-fixes" if unsafe else ""
+    more = f" ({unsafe:,} more with --unsafe-fixes)" if unsafe else ""
+    return f"; {safe:,} fixable with --fix{more}"
 
 
 def summary(diagnostics: Sequence[Diagnostic], note_count: int) -> str:
@@ -92,6 +102,7 @@ def diagnostic_record(item: Diagnostic) -> dict[str, object]:
             "column": item.fix.column,
             "end_line": item.fix.end_line,
             "end_column": item.fix.end_column,
+            "safe": item.fix.safe,
         }
     return {
         "code": item.code,

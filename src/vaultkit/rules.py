@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from vaultkit.config import glob_matcher
-from vaultkit.model import Diagnostic, Edge, Fix, LinkKind, Severity, Status, VaultkitError
+from vaultkit.model import Diagnostic, Edge, Fix, Link, LinkKind, Severity, Status, VaultkitError
 from vaultkit.resolve import Vault, attachment_extension
 from vaultkit.text import fold
 
@@ -192,14 +192,19 @@ def ambiguous_link(vault: Vault) -> Iterator[Diagnostic]:
 
     Example: `[[Index]]` with `Projects/Index.md` and `Areas/Index.md`.
 
-    Fix: write the path, as Obsidian itself does when a name is not unique:
-    `[[Projects/Index]]` (`--fix` rewrites it).
+    Fix: write the winner's path, as Obsidian itself does when a name is not unique, keeping
+    the text the reader sees: `[[Index]]` becomes `[[Projects/Index|Index]]`. The fix is
+    unsafe: Obsidian opens the same note, but the tie-break's winner may not be the note the
+    author meant, so only `--fix --unsafe-fixes` applies it.
     """
     for edge in vault.with_status(Status.AMBIGUOUS):
         if edge.resolved is not None:
             path = _path_form(edge.resolved)
             # A winner at the vault root is already written in its path form: nothing to fix.
-            fix = _relink(edge, path) if fold(path) != fold(edge.link.target) else None
+            if fold(path) == fold(edge.link.target):
+                fix = None
+            else:
+                fix = _relink(edge, path, _visible(edge.link), safe=False)
             yield _edge_diagnostic("VK104", edge, edge.reason, fix)
 
 
@@ -212,14 +217,14 @@ def alias_link(vault: Vault) -> Iterator[Diagnostic]:
 
     Example: `[[ИИ Модель]]` where `AI-Model.md` has the alias `ИИ Модель`.
 
-    Fix: `[[AI-Model|ИИ Модель]]` (`--fix` rewrites it).
+    Fix: `[[AI-Model|ИИ Модель]]` (`--fix` rewrites it; an embed gets no display text:
+    `![[AI-Model]]`). The fix is safe: the note it opens and the text the reader sees stay.
     """
     if vault.config.alias_links != "warn":
         return
     for edge in vault.with_status(Status.ALIAS):
         if edge.resolved is not None:
-            name = _name_form(vault, edge.resolved)
-            fix = _relink(edge, name, edge.link.display or edge.link.target)
+            fix = alias_fix(vault, edge, edge.resolved)
             hint = f": write {fix.replacement}" if fix is not None else ""
             yield _edge_diagnostic(
                 "VK105", edge, f"{edge.link.target!r} is an alias of {edge.resolved!r}{hint}", fix
@@ -337,7 +342,7 @@ def invalid_aliases(vault: Vault) -> Iterator[Diagnostic]:
 
     Example: `aliases: AI model`, `aliases: [1984]`, `- Copy: Files & Folders` (a mapping).
 
-    Fix (safe): `aliases: [AI model]` (`--fix` turns a single string into a one-item list).
+    Fix: `aliases: [AI model]` (`--fix` turns a single string into a one-item list: a safe fix).
     """
     return _problems("VK211", vault)
 
@@ -401,7 +406,7 @@ def unquoted_property_link(vault: Vault) -> Iterator[Diagnostic]:
 
     Example: `up: [[AI-concept]]`.
 
-    Fix: `up: "[[AI-concept]]"` (`--fix` adds the quotes).
+    Fix: `up: "[[AI-concept]]"` (`--fix` adds the quotes: a safe fix).
     """
     return _problems("VK214", vault)
 
@@ -601,7 +606,24 @@ def _name_form(vault: Vault, path: str) -> str:
     return _path_form(name)
 
 
-def _relink(edge: Edge, target: str, display: str | None = None) -> Fix | None:
+def alias_fix(vault: Vault, edge: Edge, path: str) -> Fix | None:
+    """The link Obsidian writes when an alias of ``path`` is picked: ``[[Target|Alias]]``."""
+    return _relink(edge, _name_form(vault, path), _visible(edge.link))
+
+
+def _visible(link: Link) -> str | None:
+    """The text Obsidian shows for a link: its display text, else the target and ``> `` parts.
+
+    None (keep the display text as it is) for an embed: a fix never adds display text to one,
+    since an embed shows the note, and its display text is a size or a caption.
+    """
+    if link.display or link.kind is LinkKind.EMBED or link.text.startswith("!"):
+        return None
+    parts = [part for part in (link.subpath or "").split("#") if part]
+    return " > ".join([link.target, *parts])
+
+
+def _relink(edge: Edge, target: str, display: str | None = None, safe: bool = True) -> Fix | None:
     link = edge.link
     if link.kind not in (LinkKind.WIKILINK, LinkKind.EMBED, LinkKind.FIELD, LinkKind.PROPERTY):
         return None
