@@ -635,7 +635,7 @@ def _relink(edge: Edge, target: str, display: str | None = None, safe: bool = Tr
     if link.unquoted:
         # YAML double-quoted text: JSON escapes are valid there, backslashes included.
         text = json.dumps(text, ensure_ascii=False)
-    return Fix(text, link.line, link.column, link.end_line, link.end_column)
+    return Fix(text, link.line, link.column, link.end_line, link.end_column, safe)
 
 
 # --- the catalogue --------------------------------------------------------------------------
