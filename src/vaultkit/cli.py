@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import stat
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -16,9 +17,10 @@ from pathlib import Path
 from vaultkit import __version__
 from vaultkit.config import Config, find_vault, load_config
 from vaultkit.explain import explain, explain_json, explain_text, find_note, parse_link
+from vaultkit.files import write_output
 from vaultkit.fix import fix_diff, fix_report, plan_fixes, write_fixes
 from vaultkit.model import Diagnostic, Severity, VaultkitError, diagnostic_order
-from vaultkit.report import LINK_REPORTERS, REPORTERS, Context
+from vaultkit.report import LINK_REPORTERS, REPORTERS, Context, printable, printable_graph
 from vaultkit.resolve import Vault
 from vaultkit.rules import RULES, find_rule
 from vaultkit.vault import check_vault, lint, load_vault, vaults_of
@@ -186,17 +188,25 @@ def _color(args: argparse.Namespace) -> bool:
 
 
 def _emit(args: argparse.Namespace, text: str) -> None:
+    # The reporters escape names that are not UTF-8 themselves; explain and --diff may still
+    # quote one, which must reach the file or terminal as valid UTF-8, never as a crash.
     if args.output is None:
+        if not text.isascii():
+            text = text.encode("utf-8", "backslashreplace").decode("utf-8")
         sys.stdout.write(text)
         sys.stdout.flush()
     else:
-        args.output.write_text(text, encoding="utf-8")
+        write_output(args.output, text.encode("utf-8", "backslashreplace"))
 
 
 def _vault_paths(root: Path, paths: Sequence[Path]) -> list[str]:
     relative = []
     for path in paths:
-        absolute = path.resolve()
+        # A symlinked note is a note of its own name: the findings asked for are those of the
+        # path given, so the last step is not followed (its folder is).
+        absolute = (
+            path.absolute().parent.resolve() / path.name if path.is_symlink() else path.resolve()
+        )
         try:
             inside = absolute.relative_to(root)
         except ValueError:
@@ -342,27 +352,69 @@ def watch_command(args: argparse.Namespace) -> int:
 
 def graph_command(args: argparse.Namespace) -> int:
     """Write the vault's graph: an interactive HTML page, or JSON, GraphML or GEXF."""
-    from vaultkit.graph import build_graph, write_graph  # networkx only when a graph is asked for
+    from vaultkit.graph import build_graph, dump_graph  # networkx only when a graph is asked for
 
     root, config = _settings(args)
+    path = args.output if args.output is not None else _graph_output(root, config, args.format)
     vault = load_vault(root, config, use_cache=not args.no_cache)
     color_by = config.graph_color_by
     graph = build_graph(
         vault, lint(vault, args.select, args.ignore or ()), communities=color_by == "community"
     )
-    default = config.graph_output if args.format == "html" else f"vaultkit-graph.{args.format}"
-    path: Path = args.output if args.output is not None else Path(default)
+    graph = printable_graph(graph)
     if args.format == "html":
-        from vaultkit.html import write_page
+        from vaultkit.html import render_page
 
         obsidian = (root / ".obsidian").is_dir()
-        write_page(graph, path, vault_name=root.name, obsidian=obsidian, color_by=color_by)
+        page = render_page(
+            graph, vault_name=printable(root.name), obsidian=obsidian, color_by=color_by
+        )
+        content = page.encode("utf-8")
     else:
-        write_graph(graph, path, args.format)
+        content = dump_graph(graph, args.format)
+    write_output(path, content)
     if not args.quiet:
-        print(path)
+        shown = (
+            path
+            if args.output is not None or not path.is_relative_to(Path.cwd())
+            else (path.relative_to(Path.cwd()))
+        )
+        print(printable(str(shown)))
     if args.open:
         import webbrowser
 
         webbrowser.open(path.resolve().as_uri())
     return 0
+
+
+def _graph_output(root: Path, config: Config, fmt: str) -> Path:
+    """Where the graph goes without ``-o``: ``[graph] output`` (html), relative to the vault.
+
+    Other formats go to ``vaultkit-graph.FORMAT`` there. A vault's config may be someone else's
+    text, so the path it names must stay inside the vault once symlinks are followed, in no
+    folder vaultkit skips (``.obsidian/``, ``.git/``: any name starting with ``.``), and be a
+    regular file or nothing yet, never a note (``.md``): otherwise exit 2, naming the key and
+    the file. ``-o`` on the command line is the user's own word and is never checked.
+    """
+    value = config.graph_output if fmt == "html" else f"vaultkit-graph.{fmt}"
+    path = root / value
+    real_root = Path(os.path.realpath(root))
+    real = Path(os.path.realpath(path))
+    try:
+        status: os.stat_result | None = os.stat(real)
+    except OSError:
+        status = None
+    allowed = (
+        real.is_relative_to(real_root)
+        and real != real_root
+        and not any(part.startswith(".") for part in real.relative_to(real_root).parts)
+        and not any(name.lower().endswith(".md") for name in (path.name, real.name))
+        and (status is None or stat.S_ISREG(status.st_mode))
+    )
+    if not allowed:
+        source = config.source or "the default settings"
+        raise VaultkitError(
+            f"{source}: graph.output {value!r} must name a file inside the vault that is not "
+            "a note (use -o to write the graph elsewhere)"
+        )
+    return path

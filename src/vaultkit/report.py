@@ -1,13 +1,21 @@
-"""Reporters: pure functions from findings (or links) to text, one per output format."""
+"""Reporters: pure functions from findings (or links) to text, one per output format.
+
+Every output is valid UTF-8, whatever the vault's file names are. A name that is not UTF-8
+reaches Python with each undecodable byte as a lone surrogate (``surrogateescape``); the
+reports show that byte as ``\\xe9`` (in JSON, the string holds those four characters), and
+SARIF URIs percent-encode the byte itself (``caf%E9.md``), so a URI still names the file.
+"""
 
 from __future__ import annotations
 
 import functools
 import json
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from vaultkit import __version__
@@ -27,6 +35,72 @@ class Context:
 
 _COLORS = {Severity.ERROR: "\x1b[31m", Severity.WARNING: "\x1b[33m", Severity.INFO: "\x1b[36m"}
 _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with each byte a file name could not decode shown as ``\\xNN``.
+
+    A lone surrogate from elsewhere (a YAML ``"\\udc00"`` escape) is shown as ``\\uNNNN``.
+    """
+    if text.isascii():
+        return text
+    return _SURROGATES.sub(_escape_surrogate, text)
+
+
+def _escape_surrogate(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
+def _json_text(data: object) -> str:
+    """``data`` as indented JSON, its strings :func:`printable` (surrogates occur only in them)."""
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if text.isascii():
+        return text
+    return _SURROGATES.sub(lambda match: _escape_surrogate(match).replace("\\", "\\\\"), text)
+
+
+def printable_graph(graph: Any) -> Any:
+    """A networkx graph with every name and string attribute :func:`printable`.
+
+    The graph itself when nothing in it needs escaping (the common case costs one pass).
+    """
+    nodes = graph.nodes(data=True)
+    if not _unprintable(graph.graph) and not any(
+        _unprintable(node) or _unprintable(data) for node, data in nodes
+    ):
+        return graph
+    clean = graph.__class__()
+    clean.graph.update(_printable_value(graph.graph))
+    clean.add_nodes_from((printable(node), _printable_value(data)) for node, data in nodes)
+    clean.add_edges_from(
+        (printable(source), printable(target), _printable_value(data))
+        for source, target, data in graph.edges(data=True)
+    )
+    return clean
+
+
+def _unprintable(value: object) -> bool:
+    if isinstance(value, str):
+        return not value.isascii() and _SURROGATES.search(value) is not None
+    if isinstance(value, dict):
+        return any(_unprintable(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(_unprintable(item) for item in value)
+    return False
+
+
+def _printable_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {key: _printable_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_printable_value(item) for item in value)
+    return value
 
 
 def display_path(context: Context, path: str) -> str:
@@ -64,7 +138,7 @@ def text_report(diagnostics: Sequence[Diagnostic], context: Context) -> str:
         else:
             lines.append(f"{where} {item.code} [{item.name}] {item.message}")
     lines.append(summary(diagnostics, context.note_count) + _fixable(diagnostics))
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")
 
 
 def _fixable(diagnostics: Sequence[Diagnostic]) -> str:
@@ -118,8 +192,7 @@ def diagnostic_record(item: Diagnostic) -> dict[str, object]:
 
 def json_report(diagnostics: Sequence[Diagnostic], context: Context) -> str:
     """One JSON array sorted by path, line, column, code."""
-    records = [diagnostic_record(item) for item in sorted(diagnostics)]
-    return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
+    return _json_text([diagnostic_record(item) for item in sorted(diagnostics)])
 
 
 SARIF_SCHEMA = (
@@ -131,8 +204,11 @@ _SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.
 
 
 def sarif_uri(path: str) -> str:
-    """A vault-relative path as a relative URI: spaces, ``#``, ``%`` and non-ASCII encoded."""
-    return quote(path, safe="/")
+    """A vault-relative path as a relative URI: spaces, ``#``, ``%`` and non-ASCII encoded.
+
+    The URI encodes the name's bytes, so a byte that is not UTF-8 is itself: ``caf%E9.md``.
+    """
+    return quote(path.encode("utf-8", "surrogateescape"), safe="/")
 
 
 def sarif_report(diagnostics: Sequence[Diagnostic], context: Context) -> str:
@@ -157,8 +233,7 @@ def sarif_report(diagnostics: Sequence[Diagnostic], context: Context) -> str:
         "columnKind": "unicodeCodePoints",
         "results": [_sarif_result(item, rule_index) for item in sorted(diagnostics)],
     }
-    log = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
-    return json.dumps(log, ensure_ascii=False, indent=2) + "\n"
+    return _json_text({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]})
 
 
 def _sarif_rule(rule: Rule) -> dict[str, object]:
@@ -247,7 +322,7 @@ def github_report(diagnostics: Sequence[Diagnostic], context: Context) -> str:
         )
         message = f"{path}:{item.line}:{item.column}: {item.code} [{item.name}] {item.message}"
         lines.append(f"::{_GITHUB_COMMANDS[item.severity]} {properties}::{github_data(message)}")
-    return "".join(line + "\n" for line in lines)
+    return printable("".join(line + "\n" for line in lines))
 
 
 Reporter = Callable[[Sequence[Diagnostic], Context], str]
@@ -282,8 +357,7 @@ def _link_order(edge: Edge) -> tuple[str, int, int]:
 
 def links_json(edges: Sequence[Edge], context: Context) -> str:
     """Every link, sorted by source, line, column."""
-    records = [link_record(edge) for edge in sorted(edges, key=_link_order)]
-    return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
+    return _json_text([link_record(edge) for edge in sorted(edges, key=_link_order)])
 
 
 def links_text(edges: Sequence[Edge], context: Context) -> str:
@@ -294,7 +368,7 @@ def links_text(edges: Sequence[Edge], context: Context) -> str:
         where = f"{display_path(context, edge.source)}:{link.line}:{link.column}:"
         arrow = f" -> {edge.resolved}" if edge.resolved else ""
         lines.append(f"{where} {link.kind.value} {edge.status.value} {link.text}{arrow}")
-    return "\n".join(lines) + ("\n" if lines else "")
+    return printable("\n".join(lines) + ("\n" if lines else ""))
 
 
 LINK_REPORTERS: dict[str, Callable[[Sequence[Edge], Context], str]] = {
