@@ -157,6 +157,20 @@ def test_colour_on_a_terminal(
     assert "\x1b[" in capsys.readouterr().out
 
 
+def test_an_empty_no_color_leaves_colour_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # no-color.org: only a NO_COLOR that is present *and not empty* turns colour off.
+    root = _vault(tmp_path, {"a.md": "[[Nowhere]]"})
+    for variable in ("PRE_COMMIT", "CI"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    monkeypatch.setenv("TERM", "xterm")
+    monkeypatch.setenv("NO_COLOR", "")
+    main(["lint", "--vault", str(root)])
+    assert "\x1b[" in capsys.readouterr().out
+
+
 def test_paths_after_a_double_dash_are_notes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

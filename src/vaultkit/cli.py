@@ -180,7 +180,7 @@ def _color(args: argparse.Namespace) -> bool:
     return (
         args.output is None
         and sys.stdout.isatty()
-        and "NO_COLOR" not in os.environ
+        and not os.environ.get("NO_COLOR")  # no-color.org: set *and not empty*
         and "PRE_COMMIT" not in os.environ
         and os.environ.get("CI", "").lower() not in ("1", "true", "yes")
         and os.environ.get("TERM") != "dumb"
