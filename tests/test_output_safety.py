@@ -286,3 +286,18 @@ def test_lint_reports_a_symlinked_note_under_the_name_given(
     monkeypatch.chdir(root)
     assert main(["lint", "alias.md", "--format", "json"]) == 1
     assert {item["path"] for item in json.loads(capsys.readouterr().out)} == {"alias.md"}
+
+
+def test_a_reader_that_leaves_early_is_no_error(tmp_path: Path) -> None:
+    # Far more than a pipe holds, so the writer meets the closed end.
+    root = _vault(tmp_path, {f"note {number}.md": "[[note 0]]" for number in range(2000)})
+    stdout = tmp_path / "stdout"
+    stdout.symlink_to("/proc/self/fd/1")
+    command = [*VAULTKIT, "graph", "--vault", str(root), "--format", "json", "-o", str(stdout)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as running:
+        assert running.stdout is not None and running.stderr is not None
+        assert running.stdout.read(10)
+        running.stdout.close()
+        err = running.stderr.read()
+        assert running.wait(timeout=120) == 0, err
+    assert err == b""

@@ -40,7 +40,8 @@ def write_output(path: Path, data: bytes) -> None:
     written *through*, never replaced: a symlink stays a symlink and the file it points to gets
     the bytes (in place, so a reader may see it half-written), a FIFO or a device
     (``/dev/stdout``, ``/dev/null``) receives them. A folder, or anything that cannot be
-    written, is a ``VaultkitError`` naming the path.
+    written, is a ``VaultkitError`` naming the path; a reader that went away is left to the
+    caller as the ``BrokenPipeError`` it is.
     """
     try:
         status = os.lstat(path)
@@ -58,6 +59,8 @@ def write_output(path: Path, data: bytes) -> None:
         else:
             with open(path, "wb") as out:
                 out.write(data)
+    except BrokenPipeError:
+        raise  # the reader left (``-o /dev/stdout | head``): as quiet as on stdout itself
     except OSError as error:
         raise _cannot_write(path, error) from None
 
