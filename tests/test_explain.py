@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -44,9 +45,9 @@ def test_text_output(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
         "  heading  'Types#Chat'\n"
         "  display  'chat'\n"
         "\n"
-        "Steps (links.md, Obsidian's order):\n"
-        "  2. candidates: 1 file named 'LLM.md'\n"
-        "  3. no folder in the link and one candidate: 'Concepts/LLM.md'\n"
+        "Steps, in Obsidian's order:\n"
+        "  1. candidates: 1 file named 'LLM.md'\n"
+        "  2. no folder in the link and one candidate: 'Concepts/LLM.md'\n"
         "\n"
         "Candidates:\n"
         "  -> Concepts/LLM.md  (winner)\n"
@@ -71,7 +72,7 @@ def test_ambiguous_ranks_the_candidates(root: Path, capsys: pytest.CaptureFixtur
     assert _run(root, "[[Index]]") == 0
     out = capsys.readouterr().out
     assert (
-        "7. 4 files match 'Index' in the vault; 'Areas/Index.md' won as the alphabetically first"
+        "3. 4 files match 'Index' in the vault; 'Areas/Index.md' won as the alphabetically first"
         in out
     )
     assert "lint reports: VK104 ambiguous-link" in out
@@ -94,7 +95,7 @@ def test_status_and_exit_code(root: Path, make_vault: MakeVault) -> None:
     for text, expected in cases.items():
         item = explain(vault, parse_link(text), "Projects/Index.md")
         assert (item.edge.status, item.edge.resolved, item.rule) == expected, text
-        assert item.resolves is (expected[0] in (Status.RESOLVED, Status.ALIAS)), text
+        assert item.resolves is (expected[0] is Status.RESOLVED), text
     strict = make_vault(dict(FILES), alias_links="obsidian")
     item = explain(strict, parse_link("[[ИИ Модель]]"), None)
     assert (item.edge.status, item.rule, item.resolves) == (
@@ -115,7 +116,10 @@ def test_subpath_details(root: Path) -> None:
     assert detail("[[#^SUM]]") == "^sum found at line 4"
     assert detail("[[#^nope]]") == "^nope not found (the note's blocks: ^sum)"
     assert detail("[[#Q&A]]") == "compared as 'q a': found ## Q & A (line 5)"
-    assert detail("[[LLM#Typs]]") == "compared as 'typs': not found; close headings: 'Types'"
+    assert detail("[[LLM#Typs]]") == (
+        "compared as 'typs': not found; the note's headings, closest first: "
+        "'Types', 'Chat', 'LLM', 'Q & A'"
+    )
     assert detail("[[paper.pdf#page=3]]") == "not checked: 'Files/paper.pdf' is not a note"
     assert detail("[[AI-Model#x]]") == "compared as 'x': not found; the note has no headings"
 
@@ -166,14 +170,16 @@ def test_json_output(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
         "target": "Nowhere",
         "subpath": None,
         "steps": [
-            "2. candidates: no file is named 'Nowhere' or 'Nowhere.md'",
-            "no candidate: broken",
+            "1. candidates: no file is named 'Nowhere' or 'Nowhere.md'",
+            "2. no candidate: broken",
         ],
         "candidates": [],
         "reason": "no file matches",
         "subpath_check": None,
         "status": "broken",
         "resolved": None,
+        "opens": False,
+        "obsidian_writes": None,
         "rule": "VK101 broken-link",
     }
 
@@ -184,3 +190,53 @@ def test_explain_agrees_with_the_vault_for_every_sample_link() -> None:
     for edge in vault.edges:
         item = explain(vault, edge.link, edge.source)
         assert (item.edge.status, item.edge.resolved) == (edge.status, edge.resolved), edge
+
+
+def test_steps_are_numbered_from_one_and_name_no_spec(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for text in ("[[Index]]", "[[Nowhere]]", "[[../../x]]", "[[ИИ Модель]]", "[[Sub/Note]]"):
+        _run(root, text, "--from", "Projects/Index.md")
+        out = capsys.readouterr().out
+        assert re.search(r"\b(links|rules|cli|spec)\.md\b|\bspec\b", out) is None, out
+        steps = out.split("\n\n")[1].splitlines()[1:]
+        assert [step.split(".")[0].strip() for step in steps] == [
+            str(number) for number in range(1, len(steps) + 1)
+        ], out
+
+
+def test_an_alias_link_shows_what_obsidian_writes_and_fails(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(root, "[[ИИ Модель]]") == 1
+    out = capsys.readouterr().out
+    assert "[[AI-Model|ИИ Модель]]" in out
+    assert "lint reports: VK105 alias-link" in out
+    assert _run(root, "[[ИИ Модель|the model]]", "--format", "json") == 1
+    record = json.loads(capsys.readouterr().out)
+    assert (record["status"], record["opens"]) == ("alias", False)
+    assert record["obsidian_writes"] == "[[AI-Model|the model]]"
+    assert _run(root, "![[ИИ Модель]]", "--format", "json") == 1
+    assert json.loads(capsys.readouterr().out)["obsidian_writes"] == "![[AI-Model]]"
+
+
+def test_an_alias_link_fails_whatever_alias_links_says(tmp_path: Path) -> None:
+    for setting in ("allow", "obsidian"):
+        folder = tmp_path / setting
+        write_files(folder, {**FILES, ".vaultkit.toml": f'alias-links = "{setting}"\n'})
+        assert _run(folder, "[[ИИ Модель]]") == 1, setting
+
+
+def test_a_broken_heading_lists_the_closest_headings_first(root: Path, tmp_path: Path) -> None:
+    headings = "# Transformer\n## Self-attention in one paragraph\n## Building blocks\n"
+    headings += "## Encoder and decoder\n## Beyond text\n"
+    folder = tmp_path / "w"
+    write_files(folder, {"Transformer.md": headings})
+    vault = load_vault(folder)
+    check = explain(vault, parse_link("[[Transformer#Attention is all you need]]"), None).subpath
+    assert check is not None and check.found is False
+    listed = check.detail.split(": ", 2)[2]
+    assert listed.startswith("'Self-attention in one paragraph', ")
+    check = explain(vault, parse_link("[[Transformer#decoders]]"), None).subpath
+    assert check is not None
+    assert check.detail.split(": ", 2)[2].startswith("'Encoder and decoder', ")

@@ -4,21 +4,32 @@ The link text is read by the note scanner itself (``scan_body``), so ``[[T#h|x]]
 ``[t](T.md#h)`` and ``up:: [[T]]`` mean exactly what they mean in a note; a bare ``T#h`` is read
 as ``[[T#h]]``. The answer is the resolver's own (``resolve_target`` for the steps, the
 ``Resolver`` for the final status), so ``explain`` cannot disagree with ``lint``.
+
+What a user reads, where the spec is silent: the steps are numbered from 1 in the order they
+were taken (the resolver's own numbers follow the algorithm, which skips steps); an alias link
+is one Obsidian does not open (it does not follow aliases, whatever ``alias-links`` says), so
+it exits 1 and shows the ``[[Target|Alias]]`` that Obsidian writes when the alias is picked
+(the rule's own fix); a heading that is not found lists the note's headings, the closest to
+the asked text first (``difflib``'s ratio on the compared forms; ties in the note's order).
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from vaultkit.markdown import scan_body
 from vaultkit.model import Edge, Heading, Link, LinkKind, Status, VaultkitError
 from vaultkit.resolve import Answer, Resolver, Vault, attachment_extension, resolve_target
+from vaultkit.rules import alias_fix
 from vaultkit.text import fold, heading_key
 
-_OPENS = frozenset({Status.RESOLVED, Status.AMBIGUOUS, Status.ALIAS})
+_OPENS = frozenset({Status.RESOLVED, Status.AMBIGUOUS})
+_STEP_NUMBER = re.compile(r"^\d+\.\s+")
+_LISTED = 8
 _RULES = {
     Status.BROKEN_HEADING: "VK102 broken-heading",
     Status.BROKEN_BLOCK: "VK103 broken-block",
@@ -58,6 +69,8 @@ class Explanation:
     candidates: tuple[Candidate, ...]
     subpath: SubpathCheck | None
     rule: str | None
+    obsidian_writes: str | None = None
+    """For a link that names a note by an alias: the link Obsidian writes for that alias."""
 
     @property
     def resolves(self) -> bool:
@@ -117,7 +130,7 @@ def explain(vault: Vault, link: Link, source: str | None) -> Explanation:
     edge = Resolver(vault.index, vault.notes, config).edge(origin, link)
     steps = answer.steps
     if not link.target and link.subpath:
-        steps = ("1. no note named, only a heading or block: the note that holds the link",)
+        steps = ("no note named, only a heading or block: the note that holds the link",)
     prefix = folder + "/" if folder else ""
     ranked = sorted(
         answer.candidates,
@@ -136,7 +149,26 @@ def explain(vault: Vault, link: Link, source: str | None) -> Explanation:
         candidates=candidates,
         subpath=_check_subpath(vault, edge),
         rule=_rule(vault, edge),
+        obsidian_writes=_alias_form(vault, edge),
     )
+
+
+def _numbered(steps: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(
+        f"{number}. {_STEP_NUMBER.sub('', step)}" for number, step in enumerate(steps, start=1)
+    )
+
+
+def _alias_form(vault: Vault, edge: Edge) -> str | None:
+    """What Obsidian writes for an alias link: the target note's name, the alias as text."""
+    link = edge.link
+    path = edge.resolved if edge.status is Status.ALIAS else None
+    if edge.status is Status.BROKEN and link.kind is not LinkKind.MARKDOWN:
+        # With ``alias-links = "obsidian"`` the resolver calls it broken, as Obsidian does.
+        owners = () if "/" in link.target else vault.index.aliases.get(fold(link.target), ())
+        path = owners[0] if owners else None
+    fix = alias_fix(vault, edge, path) if path is not None else None
+    return fix.replacement if fix is not None else None
 
 
 def _rule(vault: Vault, edge: Edge) -> str | None:
@@ -176,17 +208,18 @@ def _check_subpath(vault: Vault, edge: Edge) -> SubpathCheck | None:
         found = " > ".join(f"{'#' * h.level} {h.text} (line {h.line})" for h in chain)
         return SubpathCheck("heading", True, f"compared as {shown}: found {found}")
     detail = f"compared as {shown}: not found"
-    close = difflib.get_close_matches(keys[-1], [h.key for h in note.headings], n=3)
-    if close:
-        texts = [next(h.text for h in note.headings if h.key == key) for key in close]
-        detail += "; close headings: " + ", ".join(repr(text) for text in texts)
-    elif note.headings:
-        names = ", ".join(repr(h.text) for h in note.headings[:8])
-        more = ", ..." if len(note.headings) > 8 else ""
-        detail += f"; the note's headings: {names}{more}"
+    if note.headings:
+        ranked = sorted(note.headings, key=lambda h: -_likeness(keys[-1], h.key))
+        names = ", ".join(repr(h.text) for h in ranked[:_LISTED])
+        more = ", ..." if len(ranked) > _LISTED else ""
+        detail += f"; the note's headings, closest first: {names}{more}"
     else:
         detail += "; the note has no headings"
     return SubpathCheck("heading", False, detail)
+
+
+def _likeness(asked: str, key: str) -> float:
+    return difflib.SequenceMatcher(None, asked, key).ratio()
 
 
 def _heading_chain(headings: tuple[Heading, ...], keys: list[str]) -> list[Heading]:
@@ -228,8 +261,8 @@ def explain_text(item: Explanation) -> str:
     if link.display:
         lines.append(f"  display  {link.display!r}")
     lines.append("")
-    lines.append("Steps (links.md, Obsidian's order):")
-    lines.extend(f"  {step}" for step in item.steps)
+    lines.append("Steps, in Obsidian's order:")
+    lines.extend(f"  {step}" for step in _numbered(item.steps))
     if item.candidates:
         lines.append("")
         heading = "Notes with this alias" if edge.status is Status.ALIAS else "Candidates"
@@ -253,6 +286,11 @@ def explain_text(item: Explanation) -> str:
     lines.append("")
     arrow = f" -> {edge.resolved}" if edge.resolved else ""
     lines.append(f"Result: {edge.status.value}{arrow}")
+    if item.obsidian_writes is not None:
+        lines.append(
+            "Obsidian does not open a link by an alias; picking the alias there writes "
+            + item.obsidian_writes
+        )
     if item.rule:
         lines.append(f"lint reports: {item.rule}")
     return "\n".join(lines) + "\n"
@@ -267,7 +305,7 @@ def explain_json(item: Explanation) -> str:
         "from": item.source,
         "target": link.target,
         "subpath": link.subpath,
-        "steps": list(item.steps),
+        "steps": list(_numbered(item.steps)),
         "candidates": [
             {"path": c.path, "winner": c.winner, "near": c.near} for c in item.candidates
         ],
@@ -281,6 +319,8 @@ def explain_json(item: Explanation) -> str:
         },
         "status": edge.status.value,
         "resolved": edge.resolved,
+        "opens": item.resolves,
+        "obsidian_writes": item.obsidian_writes,
         "rule": item.rule,
     }
     return json.dumps(record, ensure_ascii=False, indent=2) + "\n"
