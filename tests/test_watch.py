@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import queue
+import shutil
 import signal
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from vaultkit.incremental import Delta
 from vaultkit.model import Diagnostic, Severity
 from vaultkit.report import Context
 from vaultkit.resolve import Vault
+from vaultkit.vault import check_vault, load_vault
 from vaultkit.watch import (
     TEXT_LIMIT,
     Change,
@@ -50,29 +52,63 @@ TIMEOUT = 30.0
         ".trash/old.md",
         "notes/.note.md.swp",
         "notes/.#note.md",
-        "note.md~",
-        "note.md.swp",
-        "note.md.tmp",
-        "4913",
-        "sub/4913",
-        "~$report.docx",
-        "graph.html",
-        "graph.html.tmp",
+        ".graph.html.x1y2.tmp",
+        "out/graph.html",
         "log.txt",
     ],
 )
 def test_ignored(path: str) -> None:
-    assert ignored(path, ("graph.html", "log.txt"))
+    assert ignored(path, ("out/graph.html", "log.txt"))
 
 
-@pytest.mark.parametrize("path", ["note.md", "sub/note.md", "img.png", "sub/4913.md", "graph.md"])
+# What a full lint reads as a note or an attachment, editor leftovers included.
+READ_BY_LINT = [
+    "note.md",
+    "sub/note.md",
+    "img.png",
+    "sub/4913.md",
+    "graph.md",
+    "~$budget.md",
+    "data.part",
+    "note.md~",
+    "note.md.swp",
+    "note.md.tmp",
+    "4913",
+    "sub/4913",
+    "~$report.docx",
+    "#note.md#",
+    "out/graph.html.md",
+    "out/graph.htm",
+    "out/graph.html~",
+    "Models/a.md",
+    "Modern.md",
+    "Mod.md",
+    "log.txt.md",
+]
+
+
+@pytest.mark.parametrize("path", READ_BY_LINT)
 def test_not_ignored(path: str) -> None:
-    assert not ignored(path, ("graph.html", "log.txt"))
+    assert not ignored(path, ("out/graph.html", "log.txt", "Mod"))
 
 
-def test_a_rename_over_a_note_is_the_note() -> None:
+def test_watch_ignores_nothing_a_full_lint_reads(tmp_path: Path) -> None:
+    write_files(tmp_path, dict.fromkeys(READ_BY_LINT, "x"))
+    vault = load_vault(tmp_path, Config(), use_cache=False)
+    read = {*vault.notes, *vault.attachments}
+    assert read == set(READ_BY_LINT)
+    assert [path for path in sorted(read) if ignored(path, ("Mod", "out/graph.html"))] == []
+
+
+def test_a_rename_over_a_note_names_both_ends() -> None:
+    # The temporary file is gone by the time the burst reads it: it costs a ``stat``.
     change = event_paths("moved", False, "/v/a.md.tmp", "/v/a.md", "/v")
-    assert change == Change(("a.md",))
+    assert change == Change(("a.md.tmp", "a.md"))
+    assert event_paths("moved", False, "/v/.a.md.x1.tmp", "/v/a.md", "/v") == Change(("a.md",))
+
+
+def test_the_vault_folder_itself_going_asks_for_a_rescan() -> None:
+    assert event_paths("deleted", True, "/v", "", "/v") == Change((), True)
 
 
 def test_a_folder_move_names_both_ends() -> None:
@@ -291,17 +327,11 @@ class Running:
 
     def __init__(self, root: Path, log: list[str] | None = None, **options: Any) -> None:
         self.out = Lines(log)
-        self.err = io.StringIO()
+        self.err = Lines()
         coalescer = Coalescer(quiet=0.02, max_wait=0.2, storm=100, storm_wait=1.0)
+        options.setdefault("observers", (FakeObserver,))
         self.watcher = Watcher(
-            root,
-            Config(),
-            self.out,
-            fmt="json",
-            err=self.err,
-            observers=(FakeObserver,),
-            coalescer=coalescer,
-            **options,
+            root, Config(), self.out, fmt="json", err=self.err, coalescer=coalescer, **options
         )
         self.thread = threading.Thread(target=self.watcher.run)
         self.thread.start()
@@ -420,6 +450,112 @@ def test_a_config_change_reloads_it(vault_root: Path) -> None:
         running.stop()
 
 
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e300", "-1", "0", '"ten"'])
+def test_a_bad_config_value_keeps_the_previous_config(vault_root: Path, value: str) -> None:
+    running = Running(vault_root)
+    try:
+        running.record("start")
+        config = f"parse-timeout = {value}\n"
+        write_files(vault_root, {".vaultkit.toml": config, "c.md": "[[nowhere]]"})
+        running.push(rescan=True)
+        record = running.record()
+        assert record["kind"] == "rescan"
+        assert ("c.md", "VK101") in _paths(record["new"])
+        assert "parse-timeout" in running.err.next(lambda line: "watching" not in line)
+        write_files(vault_root, {".vaultkit.toml": 'ignore = ["VK101"]\n'})
+        running.push(rescan=True)
+        assert ("c.md", "VK101") in _paths(running.record()["fixed"])
+    finally:
+        running.stop()
+
+
+class Observers:
+    """An observer factory that keeps every observer it made."""
+
+    def __init__(self) -> None:
+        self.made: list[FakeObserver] = []
+
+    def __call__(self) -> FakeObserver:
+        self.made.append(FakeObserver())
+        return self.made[-1]
+
+
+def _move_in(tmp_path: Path, root: Path, files: dict[str, str]) -> None:
+    """Make a vault elsewhere and move it to ``root`` at once, as a restore or a clone would."""
+    made = tmp_path / "made elsewhere"
+    write_files(made, files)
+    os.rename(made, root)
+
+
+NEW_VAULT = {"a.md": "[[b]] [[nowhere]]", "b.md": "[[a]]", "c.md": "[[a]]"}
+
+
+def test_a_deleted_vault_is_waited_for_then_rescanned(vault_root: Path, tmp_path: Path) -> None:
+    observers = Observers()
+    running = Running(vault_root, observers=(observers,), poll=0.02)
+    try:
+        assert running.record("start")["new"] == []
+        shutil.rmtree(vault_root)
+        running.push("a.md", "b.md")  # what the observer reports as the files go
+        assert str(vault_root) in running.err.next(lambda line: "watching" not in line)
+        _move_in(tmp_path, vault_root, NEW_VAULT)
+        record = running.record()
+        assert (record["kind"], record["notes"], record["fixed"]) == ("rescan", 3, [])
+        assert sorted(_paths(record["new"])) == _found(vault_root)
+        assert len(observers.made) == 2
+        assert observers.made[0].stopped
+        assert observers.made[1].started and not observers.made[1].stopped
+        write_files(vault_root, {"a.md": "[[b]]"})
+        running.push("a.md")
+        assert _paths(running.record()["fixed"]) == [("a.md", "VK101")]
+    finally:
+        running.stop()
+
+
+def test_a_vault_replaced_between_two_bursts_is_rescanned(vault_root: Path, tmp_path: Path) -> None:
+    observers = Observers()
+    running = Running(vault_root, observers=(observers,))
+    try:
+        running.record("start")
+        os.rename(vault_root, tmp_path / "old vault")
+        _move_in(tmp_path, vault_root, NEW_VAULT)
+        running.push("a.md")
+        record = running.record()
+        assert (record["kind"], record["notes"]) == ("rescan", 3)
+        assert sorted(_paths(record["new"])) == _found(vault_root)
+        assert len(observers.made) == 2
+    finally:
+        running.stop()
+
+
+def test_a_vault_deleted_during_a_burst_is_reported_against_the_last_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "vault"
+    write_files(root, {"a.md": "[[nowhere]]", "b.md": "[[a]]"})
+    running = Running(root, poll=0.02)
+    try:
+        assert _paths(running.record("start")["new"]) == [("a.md", "VK101"), ("b.md", "VK201")]
+        engine = running.watcher.engine
+        assert engine is not None
+        update = engine.update
+
+        def vanishing(paths: Any) -> Delta:
+            shutil.rmtree(root)
+            return update(paths)
+
+        monkeypatch.setattr(engine, "update", vanishing)
+        running.push("b.md")
+        running.err.next(lambda line: "watching" not in line)
+        monkeypatch.undo()
+        _move_in(tmp_path, root, {"a.md": "[[nowhere]]", "b.md": "[[a]]", "c.md": "[[a]]"})
+        record = running.record()
+        assert record["kind"] == "rescan"
+        assert (_paths(record["new"]), record["fixed"]) == ([("c.md", "VK201")], [])
+    finally:
+        running.stop()
+
+
 # --- for real: a subprocess, a real observer, SIGINT ----------------------------------------------
 
 
@@ -440,12 +576,27 @@ class Process:
             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         self.lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
+        self.errors: queue.Queue[str] = queue.Queue()
+        self._err: list[str] = []
+        self._readers = [
+            threading.Thread(target=self._read, args=(self.process.stdout, self.lines.put)),
+            threading.Thread(target=self._read, args=(self.process.stderr, self._error)),
+        ]
+        for reader in self._readers:
+            reader.start()
 
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.put(line)
+    @staticmethod
+    def _read(stream: Any, put: Callable[[str], None]) -> None:
+        for line in stream:
+            put(line)
+
+    def _error(self, line: str) -> None:
+        self._err.append(line)
+        self.errors.put(line)
+
+    def error(self) -> str:
+        """The next line on stderr."""
+        return self.errors.get(timeout=TIMEOUT)
 
     def record(self, match: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
         seen = []
@@ -453,7 +604,8 @@ class Process:
             try:
                 line = self.lines.get(timeout=TIMEOUT)
             except queue.Empty:
-                raise AssertionError(f"no matching report; saw {seen}") from None
+                errors = "".join(self._err)
+                raise AssertionError(f"no matching report; saw {seen}; stderr {errors}") from None
             record: dict[str, Any] = json.loads(line)
             seen.append(record)
             if match(record):
@@ -461,13 +613,17 @@ class Process:
 
     def interrupt(self) -> tuple[int, str]:
         self.process.send_signal(signal.SIGINT)
-        _, err = self.process.communicate(timeout=TIMEOUT)
-        return self.process.returncode, err
+        code = self.process.wait(timeout=TIMEOUT)
+        for reader in self._readers:
+            reader.join(TIMEOUT)
+        return code, "".join(self._err)
 
     def kill(self) -> None:
         if self.process.poll() is None:
             self.process.kill()
-            self.process.communicate()
+            self.process.wait()
+        for reader in self._readers:
+            reader.join(TIMEOUT)
 
 
 def _atomic_save(path: Path, text: str) -> None:
@@ -524,6 +680,77 @@ def test_watch_text_output_and_ctrl_c(tmp_path: Path) -> None:
         line = watch.lines.get(timeout=TIMEOUT)
         assert " new   a.md:1:7: VK101 [broken-link] " in line
         assert "1 new, 0 fixed; 1 problem (1 error) in 2 notes" in watch.lines.get(timeout=TIMEOUT)
+        code, err = watch.interrupt()
+    finally:
+        watch.kill()
+    assert code == 0
+    assert "Traceback" not in err
+
+
+def _found(root: Path, config: Config | None = None) -> list[tuple[str, str]]:
+    """What a full lint of the vault as it now stands finds, as ``(path, code)``."""
+    found = check_vault(root, config, use_cache=False).diagnostics
+    return sorted((item.path, item.code) for item in found)
+
+
+def test_watch_sees_every_file_a_full_lint_reads(tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    write_files(root, {"a.md": "[[b]] ![[data.part]]", "b.md": "[[a]] [[Modern]] [[m]]"})
+    watch = Process(root, "--format", "json", "--graph", str(root / "Mod"))
+    try:
+        start = watch.record(lambda record: record["kind"] == "start")
+        assert ("a.md", "VK101") in _paths(start["new"])
+        (root / "data.part").write_bytes(b"half a download")
+        fixed = watch.record(lambda record: ("a.md", "VK101") in _paths(record["fixed"]))
+        assert fixed["new"] == []
+        write_files(root, {"Modern.md": "[[nowhere one]]", "Models/m.md": "[[a]]"})
+        watch.record(lambda record: ("Modern.md", "VK101") in _paths(record["new"]))
+        write_files(root, {"~$budget.md": "[[nowhere two]]"})
+        last = watch.record(lambda record: ("~$budget.md", "VK101") in _paths(record["new"]))
+        assert last["problems"] == len(_found(root))
+        code, err = watch.interrupt()
+    finally:
+        watch.kill()
+    assert code == 0
+    assert "Traceback" not in err
+
+
+def test_watch_waits_for_a_deleted_vault_and_resumes(tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    write_files(root, {"a.md": "[[b]]", "b.md": "[[a]]"})
+    watch = Process(root, "--format", "json")
+    try:
+        watch.record(lambda record: record["kind"] == "start")
+        assert str(root) in watch.error()  # "watching ..."
+        shutil.rmtree(root)
+        assert str(root) in watch.error()
+        _move_in(tmp_path, root, NEW_VAULT)
+        back = watch.record(lambda record: True)
+        assert (back["kind"], back["notes"]) == ("rescan", 3)
+        assert sorted(_paths(back["new"])) == _found(root)
+        (root / "c.md").write_text("[[a]] [[nowhere else]]", encoding="utf-8")
+        edited = watch.record(lambda record: True)
+        assert (edited["kind"], _paths(edited["new"])) == ("update", [("c.md", "VK101")])
+        code, err = watch.interrupt()
+    finally:
+        watch.kill()
+    assert code == 0
+    assert "Traceback" not in err
+
+
+def test_watch_keeps_running_when_the_config_gets_a_bad_number(tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    write_files(root, {"a.md": "[[b]]", "b.md": "[[a]]"})
+    watch = Process(root, "--format", "json")
+    try:
+        watch.record(lambda record: record["kind"] == "start")
+        watch.error()  # "watching ..."
+        write_files(root, {"c.md": "[[nowhere]]", ".vaultkit.toml": "parse-timeout = nan\n"})
+        assert "parse-timeout" in watch.error()
+        kept = watch.record(lambda record: ("c.md", "VK101") in _paths(record["new"]))
+        assert kept["problems"] == len(_found(root, Config()))
+        write_files(root, {".vaultkit.toml": 'ignore = ["VK101"]\n'})
+        watch.record(lambda record: ("c.md", "VK101") in _paths(record["fixed"]))
         code, err = watch.interrupt()
     finally:
         watch.kill()

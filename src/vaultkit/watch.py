@@ -19,11 +19,25 @@ Choices the spec leaves open:
   (memory stays flat), the burst waits for quiet (at most 10 s), and the vault is loaded again
   once. A change of the config (``.vaultkit.toml`` or ``pyproject.toml`` at the vault root)
   also reloads the config and rescans.
-- Files never read: anything under a folder or file whose name starts with ``.``
-  (``.obsidian/``, ``.git/``, ``.trash/``, ``.#lock``, ``.note.md.swp``), editor temp and
-  swap files (``*~``, ``*.swp``, ``*.swo``, ``*.swx``, ``*.tmp``, ``*.part``, ``*.crswap``,
-  vim's ``4913``, ``~$`` office locks), and the files ``watch`` writes itself (the graph page,
-  the ``--output`` file) with anything named after them.
+- Events ignored: a path with a part whose name starts with ``.``, and the files ``watch``
+  writes itself (the ``--graph`` page and the ``--output`` file), by their exact paths. Nothing
+  else, because the result must be what a full lint reads, and ``scan_vault`` reads every
+  other file as a note or an attachment. So the editor leftovers ignored are exactly the
+  dot-named ones: vim's swap files (``.note.md.swp``, ``.swo``, ``.swx``), emacs' locks
+  (``.#note.md``), the temporary files of Obsidian's and vaultkit's own atomic writes
+  (``.page.html.x1y2.tmp``), ``.obsidian/``, ``.git/`` and ``.trash/``. Those a full lint
+  reads are watched like any file: ``note.md~``, ``note.md.tmp``, ``data.part``, vim's
+  ``4913``, emacs' ``#note.md#``, Office's ``~$report.docx`` and a note named
+  ``~$budget.md``. One that comes and goes within a burst (a save through a temporary file)
+  costs a ``stat`` and prints nothing; one that stays is an attachment, as ``lint`` says.
+  The files ``watch`` writes are checked at each burst for having appeared or gone.
+- The vault folder itself deleted, moved away or replaced (a restore, ``rm -rf`` then a
+  clone): the folder is checked before and after each burst and every ``poll`` seconds
+  (0.5) when nothing happens, as a ``stat`` of its device and inode. A folder that is gone
+  prints one line on stderr and nothing more until a folder is back at that path; then it is
+  watched again and rescanned (``--format json`` gets a ``"rescan"`` record), and the
+  report compares with the last one printed, never with an empty vault, so ``0 notes`` is
+  never shown for a vault that is only away.
 - The graph page (``--graph``) is written once after the first lint, then after bursts, by a
   background thread that only ever writes the latest state: the report of a burst is printed
   before the page is touched, and a page still being written never delays the next report.
@@ -38,8 +52,10 @@ import importlib
 import importlib.util
 import json
 import logging
+import math
 import os
 import queue
+import stat
 import sys
 import threading
 import time
@@ -54,7 +70,7 @@ from watchdog.observers.polling import PollingObserver
 
 from vaultkit.config import Config, load_config
 from vaultkit.incremental import Delta, IncrementalVault
-from vaultkit.model import Diagnostic, VaultkitError
+from vaultkit.model import Diagnostic, VaultkitError, diagnostic_order
 from vaultkit.report import Context, diagnostic_record, summary, text_report
 from vaultkit.resolve import Vault
 
@@ -64,21 +80,15 @@ STORM = 1000
 STORM_WAIT = 10.0
 TEXT_LIMIT = 200
 CONFIG_FILES = frozenset({".vaultkit.toml", "pyproject.toml"})
-_TEMP_SUFFIXES = ("~", ".swp", ".swo", ".swx", ".tmp", ".temp", ".part", ".crswap", ".crdownload")
+POLL = 0.5
 _SKIPPED_EVENTS = frozenset({"opened", "closed_no_write"})
 
 
 def ignored(path: str, own: Sequence[str] = ()) -> bool:
-    """Whether a vault-relative path is one ``watch`` never looks at."""
-    parts = path.split("/")
-    if any(part.startswith(".") for part in parts):
-        return True
-    name = parts[-1]
-    if name == "4913" or name.startswith("~$") or name.lower().endswith(_TEMP_SUFFIXES):
-        return True
-    # Our own files and whatever their writer names after them (``page.html.tmp``): a change
-    # to them must not start a burst that writes them again.
-    return any(path.startswith(mine) for mine in own)
+    """Whether a vault-relative path is one ``watch`` never looks at: one no full lint reads
+    (a part named ``.*``), or one of ``own``, the files ``watch`` writes (exact paths: a change
+    to them must not start a burst that writes them again)."""
+    return path in own or any(part.startswith(".") for part in path.split("/"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +113,12 @@ def event_paths(
     ends = (source, destination) if kind == "moved" else (source,)
     paths = []
     rescan = False
-    prefix = root.rstrip(os.sep) + os.sep
+    folder = root.rstrip(os.sep)
+    prefix = folder + os.sep
     for end in ends:
+        if end == folder:
+            rescan = True  # the vault folder itself went: ``Watcher`` looks for it again
+            continue
         if not end.startswith(prefix):
             continue
         path = end[len(prefix) :].replace(os.sep, "/")
@@ -397,6 +411,41 @@ class _Handler(FileSystemEventHandler):
 
 _STOP = Change(("\0stop",))
 
+Folder = tuple[int, int]
+
+
+def folder_of(root: Path) -> Folder | None:
+    """Which folder is at ``root`` now (device and inode); None when there is none."""
+    try:
+        info = os.stat(root)
+    except (OSError, ValueError):
+        return None
+    return (info.st_dev, info.st_ino) if stat.S_ISDIR(info.st_mode) else None
+
+
+def combined(first: Delta, then: Delta) -> Delta:
+    """One delta for two in a row: a finding the second takes back is in neither list."""
+    if not (first.new or first.fixed or first.files):
+        return then
+    gone = {_identity(item) for item in then.fixed}
+    back = {_identity(item) for item in then.new}
+    earlier_new = {_identity(item) for item in first.new}
+    earlier_fixed = {_identity(item) for item in first.fixed}
+    new = [item for item in first.new if _identity(item) not in gone]
+    new += [item for item in then.new if _identity(item) not in earlier_fixed]
+    fixed = [item for item in first.fixed if _identity(item) not in back]
+    fixed += [item for item in then.fixed if _identity(item) not in earlier_new]
+    return Delta(
+        tuple(sorted(new, key=diagnostic_order)),
+        tuple(sorted(fixed, key=diagnostic_order)),
+        first.files | then.files,
+    )
+
+
+def _identity(item: Diagnostic) -> tuple[object, ...]:
+    # ``Diagnostic`` equality compares the location only; a delta compares everything.
+    return (item.path, item.line, item.column, item.code, item.name, item.message, item.fix)
+
 
 class Watcher:
     """Lint once, then re-lint each burst of changes until stopped (Ctrl-C or ``stop``)."""
@@ -420,6 +469,7 @@ class Watcher:
         output: Path | None = None,
         coalescer: Coalescer | None = None,
         clock: Callable[[], float] = time.monotonic,
+        poll: float = POLL,
     ) -> None:
         self.root = root
         self.config = config
@@ -434,6 +484,7 @@ class Watcher:
         self.events: queue.Queue[Change] = queue.Queue()
         self.coalescer = coalescer if coalescer is not None else Coalescer()
         self.clock = clock
+        self.poll = poll
         self._observers = observers
         self._graph_path = graph.resolve() if graph is not None else None
         self._graph_key = self._vault_path(self._graph_path)
@@ -443,6 +494,13 @@ class Watcher:
         self._graph: GraphWriter | None = None
         self._graph_due = False
         self.engine: IncrementalVault | None = None
+        self._observer: ObserverLike | None = None
+        self._folder: Folder | None = None
+        # The folder was deleted, moved or replaced: it must be found and watched again.
+        self._lost = False
+        self._missing = False
+        # What the engine changed that was never reported (the folder went during a burst).
+        self._held = Delta()
 
     def _vault_path(self, path: Path | None) -> str | None:
         if path is None:
@@ -463,11 +521,9 @@ class Watcher:
         log = logging.getLogger("watchdog")
         overflow = _Overflow(self.events, self.err)
         log.addHandler(overflow)
-        observer: ObserverLike | None = None
         try:
             # Watch before the first lint, so nothing saved during it is missed.
-            handler = _Handler(self.root, self._own, self.events)
-            observer = start_observer(self.root, handler, self.err, self._observers)
+            self._watch()
             self.engine = IncrementalVault.load(self.root, self.config, self.select, self.ignore)
             self._start()
             self._loop(self.engine)
@@ -475,6 +531,7 @@ class Watcher:
             pass
         finally:
             log.removeHandler(overflow)
+            observer, self._observer = self._observer, None
             if observer is not None:
                 observer.stop()
             if self._graph is not None:
@@ -482,6 +539,18 @@ class Watcher:
             if observer is not None:
                 observer.join(5.0)
         return 0
+
+    def _watch(self) -> None:
+        """Watch the folder now at ``root``, remembering which folder it is."""
+        self._folder = folder_of(self.root)
+        handler = _Handler(self.root, self._own, self.events)
+        self._observer = start_observer(self.root, handler, self.err, self._observers)
+
+    def _unwatch(self) -> None:
+        observer, self._observer = self._observer, None
+        if observer is not None:
+            observer.stop()
+            observer.join(5.0)
 
     def _start(self) -> None:
         engine = self.engine
@@ -493,8 +562,7 @@ class Watcher:
         elif not self.quiet:
             self._emit(summary(found, engine.note_count) + "\n")
         if not self.quiet:
-            self.err.write(f"vaultkit: watching {self.root} (Ctrl-C to stop)\n")
-            self.err.flush()
+            self._say(f"vaultkit: watching {self.root} (Ctrl-C to stop)")
         if self._graph_path is not None:
             self._graph = GraphWriter(self._graph_path, self._write_graph, self.err)
             self._graph_due = True
@@ -502,14 +570,22 @@ class Watcher:
     def _loop(self, engine: IncrementalVault) -> None:
         coalescer = self.coalescer
         while True:
+            if self._lost:
+                if not self._wait_for_folder():
+                    return
+                self._watch()
+                self._lost = False
+                self._apply(engine, "rescan", lambda: engine.rescan(self._reload_config()))
+                continue
             deadline = coalescer.deadline()
             if deadline is None and self._graph_due and self.events.empty():
                 self._submit_graph(engine)
-            timeout = None if deadline is None else max(0.0, deadline - self.clock())
+            timeout = self.poll if deadline is None else max(0.0, deadline - self.clock())
             try:
                 change: Change | None = self.events.get(timeout=timeout)
             except queue.Empty:
                 change = None
+            idle = change is None and deadline is None
             # Take everything already queued, so that a storm is counted as one.
             for _ in range(100_000):
                 if change is _STOP:
@@ -525,20 +601,66 @@ class Watcher:
             burst = coalescer.take(self.clock())
             if burst is not None:
                 self._burst(engine, burst)
+            elif idle and folder_of(self.root) != self._folder:
+                self._lose()
+
+    def _wait_for_folder(self) -> bool:
+        """Wait for a folder at ``root``; False when stopped first."""
+        while folder_of(self.root) is None:
+            try:
+                change = self.events.get(timeout=self.poll)
+            except queue.Empty:
+                continue
+            if change is _STOP:
+                return False
+        if self._missing and not self.quiet:
+            self._say(f"vaultkit: the vault folder {self.root} is back; watching it again")
+        self._missing = False
+        return True
+
+    def _lose(self) -> None:
+        """The folder watched is no longer the one at ``root``: stop watching it."""
+        self._lost = True
+        self._unwatch()
+        self.coalescer.take(math.inf)  # whatever was pending, the whole vault is read again
+        if folder_of(self.root) is None:
+            self._missing = True
+            self._say(
+                f"vaultkit: the vault folder {self.root} is gone; waiting for it to come back "
+                "(Ctrl-C to stop)"
+            )
 
     def _burst(self, engine: IncrementalVault, burst: Burst) -> None:
         if burst.rescan:
-            kind = "rescan"
-            delta = engine.rescan(self._reload_config())
-        else:
-            kind = "update"
-            paths = set(burst.paths)
-            if self._graph_key is not None and not engine.knows(self._graph_key):
-                # The page is a file of the vault once written; events for it are ignored.
-                paths.add(self._graph_key)
-            delta = engine.update(paths)
-            if not delta.files:
-                return
+            self._apply(engine, "rescan", lambda: engine.rescan(self._reload_config()))
+            return
+        paths = set(burst.paths)
+        for path in self._own:
+            # A file ``watch`` writes is a file of the vault once written; its events are not.
+            if engine.knows(path) != os.path.lexists(os.path.join(self.root, path)):
+                paths.add(path)
+        self._apply(engine, "update", lambda: engine.update(paths))
+
+    def _apply(self, engine: IncrementalVault, kind: str, change: Callable[[], Delta]) -> None:
+        """Run ``change`` on the engine and report it, unless the folder went meanwhile."""
+        folder = self._folder
+        if folder_of(self.root) != folder:
+            self._lose()
+            return
+        try:
+            delta = change()
+        except VaultkitError:
+            if folder_of(self.root) == folder:
+                raise
+            delta = Delta()  # the folder went before the vault could be loaded
+        delta = combined(self._held, delta)
+        if folder_of(self.root) != folder:
+            self._held = delta
+            self._lose()
+            return
+        self._held = Delta()
+        if kind == "update" and not delta.files:
+            return
         found = list(engine.unsorted())
         when = _now()
         if self.fmt == "json":
@@ -552,8 +674,7 @@ class Watcher:
         try:
             self.config = load_config(self.root)
         except VaultkitError as error:
-            self.err.write(f"vaultkit: error: {error} (keeping the previous config)\n")
-            self.err.flush()
+            self._say(f"vaultkit: error: {error} (keeping the previous config)")
         return self.config
 
     def _submit_graph(self, engine: IncrementalVault) -> None:
@@ -565,6 +686,10 @@ class Watcher:
     def _emit(self, text: str) -> None:
         self.out.write(text)
         self.out.flush()
+
+    def _say(self, line: str) -> None:
+        self.err.write(line + "\n")
+        self.err.flush()
 
 
 def _now() -> datetime.datetime:
