@@ -22,7 +22,9 @@ they look at beyond one note and its own links:
 - hierarchy cycles (VK302): the ``up`` edges reachable from the notes whose parents changed.
 
 Reading files happens only at the edge (``load_note`` and an ``lstat`` per changed path); the
-rest is a function of the records kept. The engine is not thread-safe.
+rest is a function of the records kept. ``edit`` lets a text stand in for a file's bytes (an
+editor's unsaved buffer, for the language server): it is read exactly as the file's bytes
+would be, and only while the file is a note of the vault. The engine is not thread-safe.
 """
 
 from __future__ import annotations
@@ -33,10 +35,13 @@ import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 from vaultkit.config import Config, glob_matcher
 from vaultkit.index import Index
 from vaultkit.model import Diagnostic, Edge, Fix, Note, Severity, Status, diagnostic_order
+from vaultkit.parse import parse_note, unreadable_note
+from vaultkit.read import text_of
 from vaultkit.resolve import Resolver, Vault
 from vaultkit.rules import select_rules
 from vaultkit.scan import scan_vault
@@ -158,6 +163,8 @@ class IncrementalVault:
     ) -> None:
         self._select = tuple(select) if select else None
         self._ignore = tuple(ignore)
+        # Texts that stand in for the files' bytes (editors' unsaved buffers), by path.
+        self._texts: dict[str, str] = {}
         self._build(vault)
 
     @classmethod
@@ -252,6 +259,28 @@ class IncrementalVault:
         """Whether ``path`` (vault-relative) is a file of the vault as last seen."""
         return path in self._kinds
 
+    @property
+    def notes(self) -> Mapping[str, Note]:
+        """The notes as they now stand, by path (a read-only view, not a snapshot)."""
+        return MappingProxyType(self._notes)
+
+    @property
+    def index(self) -> Index:
+        """The lookup tables links are resolved with, as they now stand."""
+        return self._index
+
+    def edges_of(self, path: str) -> tuple[Edge, ...]:
+        """The links of the note at ``path`` with their answers, in order."""
+        return self._edges.get(path, ())
+
+    def linking(self, path: str) -> frozenset[str]:
+        """The other notes with a link that reaches the file at ``path`` (its backlinks)."""
+        return frozenset(self._incoming.get(path, ()))
+
+    def findings(self, path: str) -> tuple[Diagnostic, ...]:
+        """The findings located in one note, sorted as ``lint`` sorts them."""
+        return self._found.get(path, ())
+
     def diagnostics(self) -> list[Diagnostic]:
         """Every finding, sorted as ``lint`` sorts them."""
         return sorted(self.unsorted(), key=diagnostic_order)
@@ -274,8 +303,24 @@ class IncrementalVault:
         """Load the whole vault again (after a storm of changes, or with a new config)."""
         before = dict(self._found)
         self._build(load_vault(self.root, config or self.config))
+        if self._texts:
+            self.update(self._texts)
         files = frozenset(self._kinds)
         return self._delta(before, before.keys() | self._found.keys(), files)
+
+    def edit(self, path: str, text: str | None) -> Delta:
+        """Take ``text`` as the content of the note at ``path``, then update as for ``{path}``.
+
+        The text is read as the file's bytes would be (size cap, NUL bytes, line endings) and
+        stands in for them in every later update, as long as the file is a note of the vault
+        on disk; ``None`` goes back to the file's own bytes. This is how an editor's unsaved
+        buffer is linted.
+        """
+        if text is None:
+            self._texts.pop(path, None)
+        else:
+            self._texts[path] = text
+        return self.update({path})
 
     def update(self, changed: Iterable[str]) -> Delta:
         """Re-lint after ``changed`` (vault-relative files or folders, ``/``-separated).
@@ -402,7 +447,11 @@ class IncrementalVault:
         new = self._classify(path)
         note = None
         if new is _Kind.NOTE:
-            note = load_note(self.root, path, self.config, self._parent_keys)
+            text = self._texts.get(path)
+            if text is None:
+                note = load_note(self.root, path, self.config, self._parent_keys)
+            else:
+                note = self._parse_text(path, text)
             if not note.readable and self._classify(path) is None:
                 new, note = None, None  # deleted while it was being read
         if old is None and new is None:
@@ -426,6 +475,14 @@ class IncrementalVault:
         self._move_aliases(path, _alias_keys(old_note), _alias_keys(note), work)
         if _anchors(old_note) != _anchors(note):
             work.anchors.add(path)
+
+    def _parse_text(self, path: str, text: str) -> Note:
+        """``load_note`` for a text that stands in for the file's bytes."""
+        # A lone surrogate (possible in JSON text) becomes bytes that are not UTF-8: VK002.
+        decoded = text_of(text.encode("utf-8", "surrogatepass"), self.config.max_file_size)
+        if not isinstance(decoded, str):
+            return unreadable_note(path, decoded)
+        return parse_note(path, decoded, self._parent_keys, self.config.parse_timeout)
 
     def _add_file(self, path: str, kind: _Kind, work: _Work) -> None:
         self._kinds[path] = kind
