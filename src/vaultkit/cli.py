@@ -150,7 +150,27 @@ def _parser() -> argparse.ArgumentParser:
     )
     graph_parser.add_argument("--open", action="store_true", help="open the page in a browser")
     graph_parser.set_defaults(command=graph_command)
+
+    lsp_parser = commands.add_parser(
+        "lsp",
+        help="run the language server (LSP on stdin and stdout) for editors",
+        description=_doc(lsp_command),
+    )
+    lsp_parser.add_argument("--vault", type=Path, help="the vault folder (default: the editor's)")
+    lsp_parser.add_argument("--select", action="append", help="rules to run")
+    lsp_parser.add_argument("--ignore", action="append", help="rules to skip")
+    lsp_parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    lsp_parser.set_defaults(command=lsp_command)
     return parser
+
+
+def lsp_command(args: argparse.Namespace) -> int:
+    """Serve the vault to an editor: findings as you type, completion, navigation, rename."""
+    from vaultkit.lsp import serve  # pygls is loaded only by the command that needs it
+
+    if args.vault is not None and not args.vault.is_dir():
+        raise VaultkitError(f"{args.vault}: the vault folder does not exist")
+    return serve(args.vault, args.select, args.ignore or ())
 
 
 def _doc(function: Callable[..., object]) -> str:
