@@ -301,3 +301,19 @@ def test_a_reader_that_leaves_early_is_no_error(tmp_path: Path) -> None:
         err = running.stderr.read()
         assert running.wait(timeout=120) == 0, err
     assert err == b""
+
+
+def test_the_page_watch_keeps_fresh_is_written_through_a_symlink(tmp_path: Path) -> None:
+    # `vaultkit watch --graph LINK` rewrites the page on every change with write_page.
+    from vaultkit.graph import build_graph
+    from vaultkit.html import write_page
+    from vaultkit.vault import load_vault
+
+    root = _vault(tmp_path, {"a.md": "[[b]]", "b.md": "[[a]]"})
+    target = tmp_path / "site" / "graph.html"
+    target.parent.mkdir()
+    link = tmp_path / "graph-link.html"
+    link.symlink_to(target)
+    write_page(build_graph(load_vault(root)), link, vault_name="v", obsidian=True)
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE")

@@ -36,7 +36,7 @@ import jinja2
 from markupsafe import Markup
 from pyvis.network import Network
 
-from vaultkit.files import write_atomically
+from vaultkit.files import write_output
 from vaultkit.graph import ATTACHMENT, EMBED, GHOST, NOTE, UP, Graph
 
 NODE_CAP = 1000
@@ -126,13 +126,13 @@ def write_page(
 
 
 def write_file(path: Path, content: bytes) -> None:
-    """Write ``content`` to ``path`` atomically: a temporary file beside it, then a rename.
+    """Write ``content`` to ``path`` as every output is written (``files.write_output``).
 
-    A browser reloading the page while ``vaultkit watch`` rewrites it never sees half a file.
-    Missing parent folders are created.
+    A regular file is replaced atomically, so a browser reloading the page while ``vaultkit
+    watch`` rewrites it never sees half a file; a symlink stays a symlink. Missing parent
+    folders are created.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(path, content, mode=0o644)  # a page is meant to be shared
+    write_output(path, content)
 
 
 def _groups(graph: Graph, color_by: str) -> tuple[list[dict[str, Any]], dict[str, int]]:
