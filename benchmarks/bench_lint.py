@@ -260,11 +260,14 @@ def peer_rows(root: Path, cold: Cold, floor_seconds: float, target: bool) -> lis
     ]
 
 
-def answer_rows(root: Path, cold: Cold) -> tuple[list[Row], list[str]]:
-    """vaultkit's findings against the generator's manifest; mismatches are listed."""
+def answer_rows(root: Path, cold: Cold, label: str | None = None) -> tuple[list[Row], list[str]]:
+    """vaultkit's findings against the generator's manifest; mismatches are listed.
+
+    ``label`` names the vault in the rows (default: its size, ``10k``).
+    """
     truth = manifest(root)
     codes = Counter(cold.result["codes"])
-    size = _k(cold.notes)
+    size = label or _k(cold.notes)
     broken = codes["VK101"] + codes["VK106"] + codes["VK301"]
     orphans = set(cold.result["VK201"])
     expected_orphans = set(truth["orphans"])

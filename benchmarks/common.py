@@ -65,22 +65,31 @@ class Child:
     stderr: str = field(repr=False)
 
 
-def vault_path(notes: int) -> Path:
-    """Where the generated vault of ``notes`` notes lives."""
-    return BENCH / f"vault-{notes}"
+# The same generator with frontmatter as real template vaults write it (a modified copy).
+REALISTIC = Path(__file__).resolve().parent / "genvault_realistic.py"
 
 
-def ensure_vault(notes: int) -> Path:
-    """The generated vault of ``notes`` notes: generated once, reused while its manifest exists."""
-    root = vault_path(notes)
+def vault_path(notes: int, realistic: bool = False) -> Path:
+    """Where the generated vault of ``notes`` notes lives (``realistic``: the realistic one)."""
+    return BENCH / f"{'realistic' if realistic else 'vault'}-{notes}"
+
+
+def ensure_vault(notes: int, realistic: bool = False) -> Path:
+    """The generated vault of ``notes`` notes: generated once, reused while its manifest exists.
+
+    ``realistic`` gives the vault of ``genvault_realistic.py`` (frontmatter as real vaults
+    write it, a templates folder, budget tables) instead of the shared generator's.
+    """
+    root = vault_path(notes, realistic)
     if (root / ".genvault" / "manifest.json").is_file():
         return root
-    if not GENVAULT.is_file():
-        raise FileNotFoundError(f"the vault generator is missing: {GENVAULT}")
+    generator = REALISTIC if realistic else GENVAULT
+    if not generator.is_file():
+        raise FileNotFoundError(f"the vault generator is missing: {generator}")
     # A folder without a manifest is a vault half-written by an interrupted run: start over.
     extra = ["--force"] if root.exists() else []
     root.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, str(GENVAULT), "--notes", str(notes), "--out", str(root)]
+    command = [sys.executable, str(generator), "--notes", str(notes), "--out", str(root)]
     subprocess.run([*command, "--seed", str(SEED), *extra], check=True, stdout=subprocess.DEVNULL)
     return root
 

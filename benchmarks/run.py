@@ -1,6 +1,7 @@
 """``make bench``: measure vaultkit against the floor in one run and print one table.
 
     .venv/bin/python benchmarks/run.py [--sizes 1000,10000,50000] [--runs 5] [--quick]
+                                       [--realistic 10000] [--lint-only]
 
 Generates the synthetic vaults once (``build/bench/vault-N``, reused while their manifest
 exists), measures the floor of each, then every figure of ``performance.md`` as a ratio
@@ -88,6 +89,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         rows += found
         mismatches += missed
+    if args.realistic:
+        found, missed = _guarded(
+            "cold lint, realistic vault", lambda: _realistic_rows(args.realistic, args.runs)
+        )
+        rows += found
+        mismatches += missed
     rows += _corpus_rows(args.runs)
     context = {
         "vaults": vaults,
@@ -98,7 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "log": _log,
     }
     for name, figures in _COMPANIONS.items():
-        rows += _companion(name, figures, context)
+        if args.lint_only:
+            rows += [not_measured(figure, "--lint-only", target) for figure, target in figures]
+        else:
+            rows += _companion(name, figures, context)
     elapsed = time.perf_counter() - started
     load = f"{load_before} before, {_load()} after"
     table = render(rows)
@@ -125,7 +135,25 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--quick", action="store_true", help="skip obsidiantools (about 210 s at 10k)"
     )
+    parser.add_argument(
+        "--realistic",
+        type=_size,
+        default=10_000,
+        help="notes in the realistic vault (frontmatter as real vaults write it; default "
+        "10000; 0 leaves it out)",
+    )
+    parser.add_argument(
+        "--lint-only",
+        action="store_true",
+        help="only the floors, cold lints and answers: no hook, watch or graph figures",
+    )
     return parser
+
+
+def _size(text: str) -> int:
+    if not text.replace("_", "").isdigit():
+        raise argparse.ArgumentTypeError(f"not a number of notes: {text!r}")
+    return int(text.replace("_", ""))
 
 
 def _sizes(text: str) -> list[int]:
@@ -163,6 +191,30 @@ def _guarded(
     except Exception as error:
         _log(traceback.format_exc())
         return [not_measured(what, f"{type(error).__name__}: {error}")], []
+
+
+def _realistic_rows(size: int, runs: int) -> tuple[list[Row], list[str]]:
+    """The realistic vault: floor, cold lint against the ≤ 8x target, answers vs its manifest."""
+    _log(f"realistic vault {_k(size)}: generating unless cached")
+    root = ensure_vault(size, realistic=True)
+    _log(f"realistic vault {_k(size)}: floor and cold lint x {runs}")
+    floor_seconds = median(bench_lint.floor_times(root, runs))
+    cold = bench_lint.cold_lint(root, runs)
+    wall = median(cold.wall)
+    name = f"realistic {_k(size)}"
+    rows = [
+        Row(f"floor, {name} (walk, read, one regex)", seconds(floor_seconds), "1.0x"),
+        Row(
+            f"cold lint, {name}, fresh process (frontmatter as real vaults write it)",
+            seconds(wall),
+            ratio(wall, floor_seconds),
+            "≤ 8x",
+            wall / floor_seconds <= 8,
+            f"in-process {seconds(median(cold.compute))}, {cold.notes:,} notes",
+        ),
+    ]
+    found, mismatches = bench_lint.answer_rows(root, cold, name)
+    return rows + found, mismatches
 
 
 def _corpus_rows(runs: int) -> list[Row]:
