@@ -176,6 +176,16 @@ def test_an_alias_that_is_a_mapping_or_a_list_says_which() -> None:
     assert [(p.code, "mapping" in p.message) for p in whole] == [("VK211", True)]
 
 
+def test_a_tab_between_tokens_is_yaml_1_2_under_libyaml(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(frontmatter, "LIBYAML", True)
+    front = read_frontmatter("---\ntitle:\tx\naliases:\t[A, B]\n---\n")
+    assert front.problems == ()
+    assert [(alias, line, column) for alias, line, column in front.aliases] == [
+        ("A", 3, 11),
+        ("B", 3, 14),
+    ]
+
+
 def test_every_property_reads_yaml_1_2() -> None:
     front = read_frontmatter("---\nup: yes\nrelated: no\n---\n")
     assert [(link.target, link.key) for link in front.links] == [("yes", "up")]
