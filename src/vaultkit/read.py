@@ -1,9 +1,16 @@
-"""Reading one note from disk into text, or into the problem that stopped it."""
+"""Reading one note from disk into text, or into the problem that stopped it.
+
+Only a regular file is read. A FIFO, socket or device named like a note (``pipe.md``) would
+block ``open`` or never end a read, so it is checked with ``stat`` first and never opened;
+the open itself is non-blocking and checked again with ``fstat``, for a file swapped in
+between. Such a file is a note that cannot be read: VK001 "not a regular file".
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from pathlib import Path
 
 from vaultkit.model import Problem
@@ -14,11 +21,27 @@ _PROBE = 8 * 1024
 def read_bytes(root: Path, path: str) -> bytes | Problem:
     """The note's bytes, or VK001 when it cannot be read."""
     try:
-        with open(os.path.join(root, path), "rb") as handle:
-            return handle.read()
+        data = read_regular(os.path.join(root, path))
     except OSError as error:
         reason = error.strerror or type(error).__name__
         return Problem("VK001", 1, 1, f"cannot read the note: {reason.lower()}")
+    if data is None:
+        return Problem("VK001", 1, 1, "cannot read the note: not a regular file")
+    return data
+
+
+def read_regular(full_path: str) -> bytes | None:
+    """A regular file's bytes; None for anything else, which is never opened blocking."""
+    if not stat.S_ISREG(os.stat(full_path).st_mode):
+        return None
+    with open(full_path, "rb", opener=_nonblocking) as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None
+        return handle.read()
+
+
+def _nonblocking(path: str, flags: int) -> int:
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
 
 
 def digest(data: bytes) -> bytes:
