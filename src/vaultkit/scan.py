@@ -4,6 +4,10 @@ Folders and files whose name starts with ``.`` are never read (``.obsidian/``, `
 ``.git/``), nor the config's ``exclude`` globs. Directory symlinks are not followed (that also
 stops symlink loops); a file symlink is used only when its real file is inside the vault, and
 one that leads outside is listed in ``outside`` so links through it get VK107.
+
+The scan only lists names, it opens nothing: a FIFO, socket or device named like a note is
+listed as a note, and reading it (``read.py``) gives VK001 "not a regular file" without opening
+it; one with another name is listed as an attachment, which vaultkit never opens anyway.
 """
 
 from __future__ import annotations
