@@ -7,6 +7,7 @@ import hashlib
 import html
 import json
 import re
+from itertools import combinations
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,20 @@ import pytest
 from tests.conftest import MakeVault
 from vaultkit.cli import main
 from vaultkit.graph import build_graph
-from vaultkit.html import render_page, write_page
+from vaultkit.graph_settings import parse_graph_settings
+from vaultkit.html import (
+    ATTACHMENT_COLOR,
+    GHOST_COLOR,
+    LINK_COLOR,
+    LINK_COLOR_DARK,
+    OTHER_COLOR,
+    PALETTE,
+    UP_COLOR,
+    UP_COLOR_DARK,
+    color_distance,
+    render_page,
+    write_page,
+)
 from vaultkit.vault import lint
 
 
@@ -99,3 +113,60 @@ def test_style_is_allowed_by_hash_and_nothing_loads(make_vault: MakeVault) -> No
     assert "unsafe" not in policy
     assert not re.search(r"""(src|href)=["']?(https?:|//)""", text)
     assert "sourceMappingURL" not in text
+
+
+def test_colours_are_far_apart_and_up_is_no_folder_colour() -> None:
+    assert color_distance("#000000", "#ffffff") == pytest.approx(100, abs=0.5)
+    assert color_distance("#4e79a7", "#4e79a7") == 0
+    reserved = [GHOST_COLOR, ATTACHMENT_COLOR, OTHER_COLOR, UP_COLOR, LINK_COLOR]
+    everything = [*PALETTE, *reserved]
+    assert len(set(everything)) == len(everything)
+    assert min(color_distance(a, b) for a, b in combinations(everything, 2)) >= 20
+    for up in (UP_COLOR, UP_COLOR_DARK):
+        assert min(color_distance(up, color) for color in PALETTE) >= 30
+    dark = [*PALETTE, GHOST_COLOR, ATTACHMENT_COLOR, OTHER_COLOR, UP_COLOR_DARK, LINK_COLOR_DARK]
+    assert min(color_distance(a, b) for a, b in combinations(dark, 2)) >= 20
+
+
+def test_folders_avoid_the_users_group_colours(make_vault: MakeVault) -> None:
+    vault = make_vault({f"F{i}/n.md": "" for i in range(14)})
+    graph = build_graph(vault)
+    plain = _page_data(render_page(graph, vault_name="v", obsidian=False))
+    colours = [group["color"] for group in plain["groups"]]  # type: ignore[attr-defined]
+    assert colours[:12] == list(PALETTE) and set(colours[12:]) == {OTHER_COLOR}
+    settings = parse_graph_settings(
+        {"colorGroups": [{"query": "path:F1", "color": {"a": 1, "rgb": 0x4F7AA8}}]}
+    )
+    data = _page_data(render_page(graph, vault_name="v", obsidian=False, settings=settings))
+    colours = [group["color"] for group in data["groups"]]  # type: ignore[attr-defined]
+    assert PALETTE[0] not in colours
+    assert colours[:11] == list(PALETTE[1:])
+    assert data["settings"]["colorGroups"] == [{"query": "path:F1", "color": "#4f7aa8"}]  # type: ignore[index]
+
+
+def test_page_orphans_are_the_findings_after_suppressions(make_vault: MakeVault) -> None:
+    vault = make_vault(
+        {"Lone.md": "text\n", "Quiet.md": "---\nvaultkit-ignore: [orphan-note]\n---\ntext\n"}
+    )
+    findings = lint(vault)
+    data = _page_data(render_page(build_graph(vault, findings), vault_name="v", obsidian=False))
+    rows = {row[0]: row for row in data["table"]}  # type: ignore[attr-defined]
+    assert rows["Lone.md"][8] == 1 and rows["Quiet.md"][8] == 0
+    assert rows["Lone.md"][10] == ["VK201"]
+    assert data["rules"] == {"VK201": ["orphan-note", "warning"]}
+
+
+def test_graph_command_opens_with_the_users_obsidian_settings(
+    make_vault: MakeVault, tmp_path: Path
+) -> None:
+    vault = make_vault({"A.md": "[[B]]\n", "B.md": ""})
+    (vault.root / ".obsidian").mkdir()
+    groups = [{"query": "file:A", "color": {"a": 1, "rgb": 0xABCDEF}}]
+    (vault.root / ".obsidian" / "graph.json").write_text(
+        json.dumps({"colorGroups": groups, "showArrow": True}), encoding="utf-8"
+    )
+    out = tmp_path / "g.html"
+    assert main(["graph", "--vault", str(vault.root), "-o", str(out), "-q"]) == 0
+    settings = _page_data(out.read_text(encoding="utf-8"))["settings"]
+    assert settings["colorGroups"] == [{"query": "file:A", "color": "#abcdef"}]  # type: ignore[index]
+    assert settings["showArrow"] is True  # type: ignore[index]

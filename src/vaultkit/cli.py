@@ -383,11 +383,16 @@ def graph_command(args: argparse.Namespace) -> int:
     )
     graph = printable_graph(graph)
     if args.format == "html":
+        from vaultkit.graph_settings import read_graph_settings
         from vaultkit.html import render_page
 
         obsidian = (root / ".obsidian").is_dir()
         page = render_page(
-            graph, vault_name=printable(root.name), obsidian=obsidian, color_by=color_by
+            graph,
+            vault_name=printable(root.name),
+            obsidian=obsidian,
+            color_by=color_by,
+            settings=read_graph_settings(root),
         )
         content = page.encode("utf-8")
     else:

@@ -16,9 +16,21 @@ Choices where graph.md is silent:
   own disc, hubs at the centre); the page refines it with a time-capped physics run, then
   freezes it. No force layout runs in Python: it takes minutes at 10k notes.
 - Large vaults (more than ``NODE_CAP`` nodes or ``EDGE_BUDGET`` links) open on their hubs: the
-  most-linked notes up to the cap, with a message saying so. Search always covers every note,
-  and a hit outside the view opens its local graph; "Show everything" draws the whole vault
-  without physics.
+  ``HUB_CAP`` most-linked notes, few enough to label, with a message saying so. Search always
+  covers every note, and a hit outside the view opens its local graph; "Show everything"
+  draws the whole vault without physics.
+- Labels are drawn by the page (vis-network's own labels cannot avoid each other): most
+  important first, each only where it covers no other label or visible dot, never under
+  11 CSS px. The text fade slider sets the zoom at which the rest fade in.
+- "Only notes with problems" lays the notes out in one titled disc per rule (a note's worst
+  rule), worst notes at the centre, so the view answers "what is wrong, and where" at a glance;
+  dots there are sized by problem count. Ghosts are not problem notes and are left out.
+- Colour groups (from ``.obsidian/graph.json`` or added on the page) take precedence over the
+  folder or tag colours, as in Obsidian; a palette colour near a group's colour is skipped.
+  Queries take Obsidian's ``path:``, ``file:``, ``tag:``, ``"phrases"``, ``-negation`` and ``OR``;
+  plain words match names, aliases and paths (the page holds no note text).
+- The theme follows ``prefers-color-scheme`` when the page opens; the toggle is not remembered
+  (a ``file://`` page has no storage of its own worth trusting).
 """
 
 from __future__ import annotations
@@ -38,32 +50,45 @@ from pyvis.network import Network
 
 from vaultkit.files import write_output
 from vaultkit.graph import ATTACHMENT, EMBED, GHOST, NOTE, UP, Graph
+from vaultkit.graph_settings import GraphSettings
+from vaultkit.rules import RULES
 
 NODE_CAP = 1000
+HUB_CAP = 300
 EDGE_BUDGET = 8000
 COLOR_BY = ("folder", "tag", "community", "none")
 
-# Colour-blind-friendly categorical colours (Tableau 10 without its red, which means
-# "missing" here); groups past the palette share a grey.
+# Twelve categorical colours chosen for distance, not taken from one published palette: every
+# pair, and every pair with the page's reserved colours below, is at least 24 apart in CIE76
+# (the old Tableau set had two teals 4 apart, and the up arrow's amber was 9 from its orange).
+# All are mid-lightness, so they read on the light and the dark theme alike. Groups past the
+# palette share OTHER_COLOR.
 PALETTE = (
     "#4e79a7",
     "#f28e2b",
     "#59a14f",
     "#b07aa1",
-    "#76b7b2",
-    "#edc948",
-    "#9c755f",
+    "#bcbd22",
+    "#17becf",
+    "#8c564b",
     "#ff9da7",
-    "#5a9bd4",
-    "#8cd17d",
-    "#d4a6c8",
-    "#86bcb6",
+    "#ffbb78",
+    "#b3446c",
+    "#9467bd",
+    "#b15928",
 )
-OTHER_COLOR = "#a0a4ab"
+OTHER_COLOR = "#7b8089"
 GHOST_COLOR = "#e15759"
-ATTACHMENT_COLOR = "#bab0ac"
-UP_COLOR = "#d97706"
-LINK_COLOR = "#b8bec8"
+ATTACHMENT_COLOR = "#b59f7b"
+# Hierarchy edges are neutral (near-black on light, near-white on dark), so no folder colour
+# can ever be mistaken for them; plain links are a light grey (a dark grey on dark).
+UP_COLOR = "#1e293b"
+LINK_COLOR = "#c3c9d2"
+UP_COLOR_DARK = "#e2e8f0"
+LINK_COLOR_DARK = "#374151"
+# A user's colour group within this distance of a palette colour takes that colour out of the
+# palette, so a folder never looks like one of their groups.
+NEAR = 20.0
 
 _KINDS = {NOTE: 0, ATTACHMENT: 1, GHOST: 2}
 _EDGE_KINDS = {"link": 0, EMBED: 1, UP: 2}
@@ -72,28 +97,38 @@ _GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
 _JSON_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 
 
-def render_page(graph: Graph, *, vault_name: str, obsidian: bool, color_by: str = "folder") -> str:
+def render_page(
+    graph: Graph,
+    *,
+    vault_name: str,
+    obsidian: bool,
+    color_by: str = "folder",
+    settings: GraphSettings | None = None,
+) -> str:
     """The page's HTML for ``graph`` (from ``vaultkit.graph.build_graph``).
 
     ``vault_name`` is the name Obsidian knows the vault by (its folder's name); ``obsidian``
-    turns on the ``obsidian://open`` links; ``color_by`` is ``[graph] color-by``.
+    turns on the ``obsidian://open`` links; ``color_by`` is ``[graph] color-by``; ``settings``
+    are the user's Obsidian graph settings (``vaultkit.graph_settings.read_graph_settings``),
+    the page's defaults.
     """
     if color_by not in COLOR_BY:
         raise ValueError(f"unknown color-by {color_by!r}")
+    settings = settings or GraphSettings()
     ids = {node: number for number, node in enumerate(graph.nodes)}
-    groups, group_of = _groups(graph, color_by)
+    taken = [group.color for group in settings.color_groups]
+    groups, group_of = _groups(graph, color_by, taken)
     positions = initial_positions(graph, group_of)
     net = Network(directed=True, cdn_resources="in_line")
     # Filling pyvis's lists directly: its add_node/add_edge check membership in a list, which
     # is O(nodes) per call (minutes at 10k notes).
     net.nodes = [
-        _vis_node(ids[node], data, group_of[node], positions[node])
-        for node, data in graph.nodes(data=True)
+        _vis_node(ids[node], data, positions[node]) for node, data in graph.nodes(data=True)
     ]
     net.edges = [
         _vis_edge(ids[source], ids[target], data) for source, target, data in graph.edges(data=True)
     ]
-    net.options = _options(groups)
+    net.options = _options()
     nodes, edges, _heading, _height, _width, options = net.get_network_data()
     data = {
         "vault": vault_name,
@@ -101,8 +136,12 @@ def render_page(graph: Graph, *, vault_name: str, obsidian: bool, color_by: str 
         "colorBy": color_by,
         "groups": groups,
         "nodeCap": NODE_CAP,
+        "hubCap": HUB_CAP,
         "edgeBudget": EDGE_BUDGET,
-        "table": [_row(data) for _, data in graph.nodes(data=True)],
+        "settings": settings.as_page_data(),
+        "rules": _rules(graph),
+        "palette": list(PALETTE),
+        "table": [_row(data, group_of[node]) for node, data in graph.nodes(data=True)],
         "nodes": nodes,
         "edges": edges,
         "options": json.loads(options),
@@ -111,6 +150,8 @@ def render_page(graph: Graph, *, vault_name: str, obsidian: bool, color_by: str 
             "attachment": ATTACHMENT_COLOR,
             "up": UP_COLOR,
             "link": LINK_COLOR,
+            "upDark": UP_COLOR_DARK,
+            "linkDark": LINK_COLOR_DARK,
             "other": OTHER_COLOR,
         },
     }
@@ -118,10 +159,18 @@ def render_page(graph: Graph, *, vault_name: str, obsidian: bool, color_by: str 
 
 
 def write_page(
-    graph: Graph, path: Path, *, vault_name: str, obsidian: bool, color_by: str = "folder"
+    graph: Graph,
+    path: Path,
+    *,
+    vault_name: str,
+    obsidian: bool,
+    color_by: str = "folder",
+    settings: GraphSettings | None = None,
 ) -> None:
     """Write the page for ``graph`` to ``path`` atomically, as UTF-8."""
-    html = render_page(graph, vault_name=vault_name, obsidian=obsidian, color_by=color_by)
+    html = render_page(
+        graph, vault_name=vault_name, obsidian=obsidian, color_by=color_by, settings=settings
+    )
     write_file(path, html.encode("utf-8"))
 
 
@@ -135,11 +184,14 @@ def write_file(path: Path, content: bytes) -> None:
     write_output(path, content)
 
 
-def _groups(graph: Graph, color_by: str) -> tuple[list[dict[str, Any]], dict[str, int]]:
+def _groups(
+    graph: Graph, color_by: str, taken: list[str]
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """Legend groups (name, colour, count), largest first, and each node's group index.
 
     By ``tag`` a note joins the group of its most common tag in the vault, so groups are few
     and large; notes without a group (no tag, ``none``), ghosts and attachments get -1.
+    Palette colours near a ``taken`` colour (the user's colour groups) are skipped.
     """
     tag_counts = Counter(tag for _, tags in graph.nodes(data="tags") for tag in tags or ())
     key_of: dict[str, str | None] = {}
@@ -156,10 +208,13 @@ def _groups(graph: Graph, color_by: str) -> tuple[list[dict[str, Any]], dict[str
     counts = Counter(key for key in key_of.values() if key is not None)
     ordered = sorted(counts, key=lambda key: (-counts[key], key))
     index = {key: number for number, key in enumerate(ordered)}
+    free = [
+        color for color in PALETTE if all(color_distance(color, other) >= NEAR for other in taken)
+    ]
     groups = [
         {
             "name": key,
-            "color": PALETTE[number] if number < len(PALETTE) else OTHER_COLOR,
+            "color": free[number] if number < len(free) else OTHER_COLOR,
             "count": counts[key],
         }
         for number, key in enumerate(ordered)
@@ -204,29 +259,11 @@ def _disc_centres(radii: list[float]) -> list[tuple[float, float]]:
     return centres
 
 
-def _vis_node(
-    number: int, data: dict[str, Any], group: int, position: tuple[float, float]
-) -> dict[str, Any]:
+def _vis_node(number: int, data: dict[str, Any], position: tuple[float, float]) -> dict[str, Any]:
+    # Colours, shapes and labels are the page's: they follow colour groups, the theme, hover
+    # and the text fade, none of which vis-network's own labels can do.
     size = round(6 + 3 * math.sqrt(min(data["in_degree"], 150)), 1)
-    node: dict[str, Any] = {
-        "id": number,
-        "label": data["label"],
-        "x": position[0],
-        "y": position[1],
-        "size": size,
-    }
-    if data["kind"] == GHOST:
-        node["group"] = "ghost"
-    elif data["kind"] == ATTACHMENT:
-        node["group"] = "attachment"
-    else:
-        node["group"] = f"g{group}" if group >= 0 else "other"
-    if data["orphan"]:
-        node["borderWidth"] = 3
-        node["color"] = {"background": "#ffffff"}
-    if size >= 14:
-        node["font"] = {"size": round(10 + size / 1.5)}
-    return node
+    return {"id": number, "label": data["label"], "x": position[0], "y": position[1], "size": size}
 
 
 def _vis_edge(source: int, target: int, data: dict[str, Any]) -> dict[str, Any]:
@@ -236,7 +273,33 @@ def _vis_edge(source: int, target: int, data: dict[str, Any]) -> dict[str, Any]:
     return edge
 
 
-def _row(data: dict[str, Any]) -> list[Any]:
+def color_distance(first: str, second: str) -> float:
+    """How far apart two ``#rrggbb`` colours look: CIE76, the distance in CIELAB (D65)."""
+    return math.dist(_lab(first), _lab(second))
+
+
+def _lab(color: str) -> tuple[float, float, float]:
+    def linear(channel: float) -> float:
+        return channel / 12.92 if channel <= 0.04045 else ((channel + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (linear(int(color[i : i + 2], 16) / 255) for i in (1, 3, 5))
+    x = (red * 0.4124 + green * 0.3576 + blue * 0.1805) / 0.95047
+    y = red * 0.2126 + green * 0.7152 + blue * 0.0722
+    z = (red * 0.0193 + green * 0.1192 + blue * 0.9505) / 1.08883
+
+    def f(value: float) -> float:
+        return value ** (1 / 3) if value > 0.008856 else 7.787 * value + 16 / 116
+
+    return (116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z)))
+
+
+def _rules(graph: Graph) -> dict[str, list[str]]:
+    """Name and severity of each rule with findings in the graph, for the rule filter."""
+    present = {code for _, codes in graph.nodes(data="codes") for code in codes or ()}
+    return {rule.code: [rule.name, rule.severity.label] for rule in RULES if rule.code in present}
+
+
+def _row(data: dict[str, Any], group: int) -> list[Any]:
     """A node's details (the node table, indexed by the integer vis node id)."""
     return [
         data["path"],
@@ -249,34 +312,19 @@ def _row(data: dict[str, Any]) -> list[Any]:
         data["out_degree"],
         1 if data["orphan"] else 0,
         data["severity"],
+        list(data.get("codes", ())),
+        group,
     ]
 
 
-def _options(groups: list[dict[str, Any]]) -> dict[str, Any]:
+def _options() -> dict[str, Any]:
     """vis-network options: straight edges, no improved layout, physics driven by the page."""
-    vis_groups: dict[str, Any] = {
-        f"g{number}": {"color": _color(group["color"])} for number, group in enumerate(groups)
-    }
-    vis_groups["other"] = {"color": _color(OTHER_COLOR)}
-    vis_groups["ghost"] = {"color": _color(GHOST_COLOR), "shape": "dot"}
-    vis_groups["attachment"] = {"color": _color(ATTACHMENT_COLOR), "shape": "square"}
     return {
         "autoResize": True,
-        "groups": vis_groups,
-        "nodes": {
-            "shape": "dot",
-            "borderWidth": 1,
-            "font": {
-                "size": 14,
-                "face": "system-ui, -apple-system, 'Segoe UI', 'Noto Sans', sans-serif",
-                "color": "#1f2937",
-                "strokeWidth": 3,
-                "strokeColor": "#ffffff",
-            },
-        },
+        "nodes": {"shape": "dot", "borderWidth": 1.5, "borderWidthSelected": 3},
         "edges": {
             "smooth": False,
-            "color": {"color": LINK_COLOR, "highlight": "#4b5563", "opacity": 0.7},
+            "color": {"color": LINK_COLOR, "opacity": 0.7},
             "width": 1,
             "selectionWidth": 1.5,
             "arrows": {"to": {"enabled": False, "scaleFactor": 0.6}},
@@ -294,7 +342,7 @@ def _options(groups: list[dict[str, Any]]) -> dict[str, Any]:
             "solver": "forceAtlas2Based",
             "forceAtlas2Based": {
                 "gravitationalConstant": -60,
-                "centralGravity": 0.008,
+                "centralGravity": 0.012,
                 "springLength": 90,
                 "springConstant": 0.06,
                 "damping": 0.5,
@@ -306,19 +354,6 @@ def _options(groups: list[dict[str, Any]]) -> dict[str, Any]:
             "stabilization": {"enabled": True, "iterations": 400, "updateInterval": 10},
         },
     }
-
-
-def _color(color: str) -> dict[str, Any]:
-    return {
-        "background": color,
-        "border": _darker(color),
-        "highlight": {"background": color, "border": "#111827"},
-    }
-
-
-def _darker(color: str) -> str:
-    red, green, blue = (int(color[i : i + 2], 16) for i in (1, 3, 5))
-    return "#" + "".join(f"{int(value * 0.7):02x}" for value in (red, green, blue))
 
 
 def _static(name: str) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from playwright.sync_api import Browser, Page
@@ -14,6 +16,7 @@ from tests.browser.conftest import wait_ready
 from tests.conftest import SAMPLE
 from vaultkit import html
 from vaultkit.graph import build_graph
+from vaultkit.graph_settings import read_graph_settings
 from vaultkit.html import write_page
 from vaultkit.vault import lint, load_vault
 
@@ -48,19 +51,25 @@ class Opened:
         return self.page.evaluate(f"window.vaultkit.{expression}")
 
 
-Opener = Callable[[Path], Opened]
+Opener = Callable[..., Opened]
 
 
 @pytest.fixture
 def opener(browser: Browser, tmp_path: Path) -> Iterator[Opener]:
     pages: list[Page] = []
 
-    def open_page(root: Path) -> Opened:
+    def open_page(root: Path, scheme: Literal["light", "dark"] = "light") -> Opened:
         vault = load_vault(root, use_cache=False)
         graph = build_graph(vault, lint(vault))
         path = tmp_path / f"page-{len(pages)}.html"
-        write_page(graph, path, vault_name=root.name, obsidian=(root / ".obsidian").is_dir())
-        page = browser.new_page(viewport={"width": 1200, "height": 800})
+        write_page(
+            graph,
+            path,
+            vault_name=root.name,
+            obsidian=(root / ".obsidian").is_dir(),
+            settings=read_graph_settings(root),
+        )
+        page = browser.new_page(viewport={"width": 1200, "height": 800}, color_scheme=scheme)
         pages.append(page)
         opened = Opened(page, graph, path)
         page.on("request", lambda request: opened.requests.append(request.url))
@@ -159,10 +168,11 @@ def test_large_vault_opens_on_its_hubs(
     opener: Opener, generated_vault: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(html, "NODE_CAP", 60)
+    monkeypatch.setattr(html, "HUB_CAP", 40)
     opened = opener(generated_vault)
     page = opened.page
     counts = opened.hook("counts()")
-    assert 0 < counts["shownNodes"] <= 60 < counts["nodes"]
+    assert 0 < counts["shownNodes"] <= 40 < counts["nodes"]
     assert "large" in page.locator("#message").inner_text()
     assert page.locator("#show-all").is_visible()
     hidden = next(
@@ -203,5 +213,268 @@ def test_hostile_names_run_no_script(opener: Opener, tmp_path: Path) -> None:
     assert page.locator("img, svg, a[href^='javascript'], b").count() == 0
     assert page.locator("script").count() == 3
     assert opened.dialogs == []
+    assert opened.errors == []
+    assert opened.requests == [opened.path.as_uri()]
+
+
+# --- version 2: readable at every size, problems first, Obsidian's controls -------------------
+
+
+def _paths(opened: Opened) -> set[str]:
+    return {node["path"] or node["label"] for node in opened.hook("shown()")}
+
+
+def _keys(graph: Any, nodes: set[str]) -> set[str]:
+    """The page's names for graph nodes: the path, or a ghost's link text."""
+    return {graph.nodes[n]["path"] or graph.nodes[n]["label"] for n in nodes}
+
+
+def _sample_copy(tmp_path: Path, graph_json: dict[str, Any] | None = None) -> Path:
+    root = tmp_path / "vault"
+    shutil.copytree(SAMPLE, root)
+    if graph_json is not None:
+        (root / ".obsidian" / "graph.json").write_text(json.dumps(graph_json), encoding="utf-8")
+    return root
+
+
+def test_hierarchy_opens_fitted_with_every_label_readable(opener: Opener) -> None:
+    opened = opener(SAMPLE)
+    opened.hook("setView('hierarchy')")
+    wait_ready(opened.page)
+    port = opened.hook("viewport()")
+    (x0, y0, x1, y1), (width, height) = port["box"], port["canvas"]
+    assert 0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height
+    assert max((x1 - x0) / width, (y1 - y0) / height) >= 0.6
+    assert port["labels"] == opened.hook("visibleNodeCount()") > 30
+    assert port["minLabelPx"] >= 11
+    assert opened.errors == []
+
+
+def test_sample_map_labels_never_overlap(opener: Opener) -> None:
+    opened = opener(SAMPLE)
+    for step in ("reset()", "focus('Models/AI-Model.md')"):
+        opened.hook(step)
+        wait_ready(opened.page)
+        opened.page.wait_for_timeout(500)
+        port = opened.hook("viewport()")
+        boxes = port["labelBoxes"]
+        assert len(boxes) == port["labels"] >= 25
+        for k, (a0, b0, a1, b1) in enumerate(boxes):
+            for c0, d0, c1, d1 in boxes[k + 1 :]:
+                assert not (a0 < c1 and c0 < a1 and b0 < d1 and d0 < b1)
+        assert port["minLabelPx"] >= 11
+    # The search zooms to the hit's neighbourhood, not to 1:1.
+    assert opened.hook("viewport()")["scale"] <= 1.2
+
+
+def _severity(data: dict[str, Any]) -> int:
+    return {"error": 3, "warning": 2, "info": 1, "": 0}[data["severity"]]
+
+
+def test_problem_view_is_problem_notes_first_up_to_the_cap(
+    opener: Opener, generated_vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(html, "NODE_CAP", 25)
+    opened = opener(generated_vault)
+    graph = opened.graph
+    problem_notes = [n for n, d in graph.nodes(data=True) if d["kind"] == "note" and d["problems"]]
+    assert len(problem_notes) > 25
+    opened.hook("setFilter('problems', true)")
+    wait_ready(opened.page)
+    shown = _paths(opened)
+    assert len(shown) == 25 and shown <= set(problem_notes)
+    left_out = set(problem_notes) - shown
+    weakest = min((_severity(graph.nodes[n]), graph.nodes[n]["problems"]) for n in shown)
+    assert all((_severity(graph.nodes[n]), graph.nodes[n]["problems"]) <= weakest for n in left_out)
+
+    orphans = {n for n, orphan in graph.nodes(data="orphan") if orphan}
+    assert 0 < len(orphans) <= 25
+    opened.hook("setFilter('rule', 'VK201')")
+    wait_ready(opened.page)
+    assert _paths(opened) == orphans
+    opened.hook("setFilter('rule', 'orphan-note')")  # a rule's name works as well as its code
+    wait_ready(opened.page)
+    assert _paths(opened) == orphans
+    assert opened.errors == []
+
+
+def test_rule_filter_and_problem_list_focus_the_note(opener: Opener) -> None:
+    opened = opener(SAMPLE)
+    page, graph = opened.page, opened.graph
+    page.select_option("#f-rule", "VK101")
+    wait_ready(page)
+    broken = {n for n, codes in graph.nodes(data="codes") if "VK101" in codes}
+    assert _paths(opened) == broken
+    page.select_option("#f-rule", "")
+    wait_ready(page)
+    page.locator("#problem-list details[data-rule='VK201'] summary").click()
+    entry = page.locator("#problem-list details[data-rule='VK201'] li").first
+    orphan = entry.get_attribute("data-path")
+    assert orphan is not None and graph.nodes[orphan]["orphan"]
+    entry.click()
+    page.wait_for_timeout(600)
+    assert opened.hook("selected") == orphan
+    assert page.locator("#detail-name").inner_text() == graph.nodes[orphan]["label"]
+    assert opened.hook(f"centreOffset({orphan!r})") < 5
+    assert opened.errors == []
+
+
+def test_colour_groups_and_toggles_come_from_graph_json(opener: Opener, tmp_path: Path) -> None:
+    settings = {
+        "colorGroups": [
+            {"query": "path:Models", "color": {"a": 1, "rgb": 0xFF0000}},
+            {"query": "tag:#concept", "color": {"a": 1, "rgb": 0x00AA00}},
+        ],
+        "hideUnresolved": True,
+        "showAttachments": False,
+    }
+    opened = opener(_sample_copy(tmp_path, settings))
+    graph = opened.graph
+    shown = opened.hook("shown()")
+    assert {node["kind"] for node in shown} == {"note"}  # no ghost, no attachment
+    for node in shown:
+        data = graph.nodes[node["path"]]
+        if "models" in node["path"].lower():  # path: matches within the path, as Obsidian's
+            assert node["color"] == "#ff0000"
+        elif "concept" in data["tags"]:
+            assert node["color"] == "#00aa00"
+        else:
+            assert node["color"] not in {"#ff0000", "#00aa00"}
+    legend = opened.page.locator("#legend-groups li").all_inner_texts()
+    assert legend[0].startswith("path:Models") and legend[1].startswith("tag:#concept")
+    assert opened.page.locator("#groups input[type=text]").first.input_value() == "path:Models"
+    assert opened.errors == []
+
+
+def test_search_can_filter_the_graph(opener: Opener) -> None:
+    opened = opener(SAMPLE)
+    page, graph = opened.page, opened.graph
+    total = opened.hook("visibleNodeCount()")
+    opened.hook("setFilter('search', 'path:Techniques')")
+    wait_ready(page)
+    expected = {n for n in graph if n.startswith("Techniques/")}
+    assert _paths(opened) == expected and 0 < len(expected) < total
+    opened.hook("setFilter('search', '')")
+    wait_ready(page)
+    assert opened.hook("visibleNodeCount()") == total
+    page.check("#f-search")
+    page.fill("#search", "ИИ")
+    page.wait_for_timeout(400)
+    wait_ready(page)
+    assert _paths(opened) == {"Models/AI-Model.md"}
+    page.press("#search", "Escape")
+    wait_ready(page)
+    assert opened.hook("visibleNodeCount()") == total
+    assert opened.errors == []
+
+
+def test_local_graph_toggles_and_depth(opener: Opener) -> None:
+    opened = opener(SAMPLE)
+    page, graph = opened.page, opened.graph
+    centre = "Models/AI-Model.md"
+    opened.hook(f"localGraph({centre!r}, 1)")
+    wait_ready(page)
+    both = _paths(opened)
+    edges = opened.hook("shownEdges()")
+    assert any(centre not in edge for edge in edges)  # neighbour links shown by default
+
+    opened.hook("setLocal('neighbours', false)")
+    wait_ready(page)
+    assert _paths(opened) == both
+    assert all(centre in edge for edge in opened.hook("shownEdges()"))
+
+    opened.hook("setLocal('incoming', false)")
+    wait_ready(page)
+    assert _paths(opened) == _keys(graph, {centre, *graph.successors(centre)})
+    opened.hook("setLocal('incoming', true)")
+    opened.hook("setLocal('outgoing', false)")
+    wait_ready(page)
+    assert _paths(opened) == _keys(graph, {centre, *graph.predecessors(centre)})
+
+    opened.hook("setLocal('outgoing', true)")
+    opened.hook("setLocal('depth', 5)")
+    wait_ready(page)
+    assert page.locator("#depth").input_value() == "5"
+    assert len(_paths(opened)) > len(both)
+    assert opened.errors == []
+
+
+def _styles(opened: Opened) -> dict[str, tuple[str, str]]:
+    return {
+        node["path"] or node["label"]: (node["fill"], node["border"])
+        for node in opened.hook("shown()")
+    }
+
+
+def test_hover_dims_all_but_the_neighbours(opener: Opener) -> None:
+    opened = opener(SAMPLE)
+    graph = opened.graph
+    centre = "Concepts/Embeddings.md"
+    before = _styles(opened)
+    opened.hook(f"hover({centre!r})")
+    near = _keys(graph, {centre, *graph.successors(centre), *graph.predecessors(centre)})
+    during = _styles(opened)
+    changed = {path for path in before if before[path] != during[path]}
+    assert changed == set(before) - near
+    opened.hook("hover(null)")
+    after = _styles(opened)
+    assert after == before
+    assert opened.errors == []
+
+
+def test_keyboard_zoom_search_and_escape(opener: Opener) -> None:
+    opened = opener(SAMPLE)
+    page = opened.page
+    page.locator("#graph").click(position={"x": 5, "y": 5})
+    before = opened.hook("viewport()")["scale"]
+    page.keyboard.press("+")
+    page.wait_for_timeout(300)
+    zoomed = opened.hook("viewport()")["scale"]
+    assert zoomed > before
+    page.keyboard.press("-")
+    page.keyboard.press("-")
+    page.wait_for_timeout(300)
+    assert opened.hook("viewport()")["scale"] < zoomed
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "search"
+    page.keyboard.type("LLM")
+    assert page.locator("#results li").count() > 0
+    page.keyboard.press("Escape")
+    assert page.locator("#search").input_value() == ""
+    assert opened.errors == []
+
+
+def test_display_controls_and_relayout(opener: Opener) -> None:
+    opened = opener(SAMPLE)
+    page = opened.page
+    frames = opened.hook("frames")
+    opened.hook("setDisplay('size', 2)")
+    opened.hook("setDisplay('arrows', true)")
+    opened.hook("setDisplay('thickness', 3)")
+    assert page.locator("#d-arrows").is_checked()
+    assert opened.hook("frames") > frames
+    opened.hook("setDisplay('fade', 3)")
+    page.wait_for_timeout(100)
+    faded = opened.hook("viewport()")["labels"]
+    opened.hook("setDisplay('fade', -3)")
+    page.wait_for_timeout(100)
+    assert opened.hook("viewport()")["labels"] >= faded
+    opened.hook("relayout()")
+    wait_ready(page)
+    counts = opened.hook("counts()")
+    assert counts["drawnNodes"] == counts["nodes"]
+    assert opened.errors == []
+
+
+def test_dark_theme_follows_the_system_and_toggles(opener: Opener) -> None:
+    opened = opener(SAMPLE, scheme="dark")
+    page = opened.page
+    assert opened.hook("theme") == "dark"
+    background = page.evaluate("getComputedStyle(document.querySelector('#stage')).backgroundColor")
+    assert background == "rgb(30, 30, 30)"
+    assert page.evaluate(_INKED) > 5000
+    page.click("#theme")
+    assert opened.hook("theme") == "light"
+    assert opener(SAMPLE).hook("theme") == "light"
     assert opened.errors == []
     assert opened.requests == [opened.path.as_uri()]

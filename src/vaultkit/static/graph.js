@@ -1,8 +1,12 @@
-/* vaultkit graph page: views, filters, search, tooltips and the test hook (window.vaultkit).
+/* vaultkit graph page: views, filters, search, colour groups, labels and the test hook.
  *
- * Note text only ever enters the document through textContent; the data comes from the
- * JSON block #vk-data. The layout work is bounded: a physics run stops after LAYOUT_MS or
- * its iteration cap, then physics is switched off for good.
+ * Note text only ever enters the document through textContent (or the canvas); the data
+ * comes from the JSON block #data. The layout work is bounded: a physics run stops after
+ * LAYOUT_MS or its iteration cap, then physics is switched off for good.
+ *
+ * Labels are drawn by the page, not by vis-network: in order of importance (selected,
+ * hovered, most-linked), each only where it overlaps no label already drawn, never below
+ * MIN_LABEL_PX, fading in with zoom as Obsidian's "text fade" does.
  */
 (function () {
   "use strict";
@@ -11,27 +15,75 @@
   var MAX_ITERATIONS = 400;
   var LOCAL_CAP = 600;
   var BIG_EDGES = 4000;
-  var KIND_NOTE = 0, KIND_ATTACHMENT = 1, KIND_GHOST = 2;
-  var EDGE_EMBED = 1, EDGE_UP = 2;
+  var FOLD_LIMIT = 200;
+  var FOLD_KEEP = 3;
+  var MIN_LABEL_PX = 11;
+  var MAX_LABEL_PX = 26;
+  var MAX_LABELS = 500;
+  var ALWAYS_LABELLED = 12;
+  var FONT = "system-ui, -apple-system, 'Segoe UI', 'Noto Sans', sans-serif";
+  var KIND_NOTE = 0, KIND_ATTACHMENT = 1, KIND_GHOST = 2, KIND_TAG = 3;
+  var EDGE_EMBED = 1, EDGE_UP = 2, EDGE_TAG = 3;
   var PATH = 0, KIND = 1, TOP = 2, ALIASES = 3, TAGS = 4, DIAGNOSTICS = 5, IN = 6, OUT = 7,
-    ORPHAN = 8;
+    ORPHAN = 8, SEVERITY = 9, CODES = 10, GROUP = 11;
+  var SEVERITY_RANK = { error: 3, warning: 2, info: 1, "": 0 };
+  var THEMES = {
+    light: { bg: "#ffffff", ink: "#1f2937", halo: "#ffffff", accent: "#2563eb", fold: "#9ca3af" },
+    dark: { bg: "#1e1e1e", ink: "#dcddde", halo: "#1e1e1e", accent: "#7aa2f7", fold: "#6b7280" },
+  };
 
   var data = JSON.parse(document.getElementById("data").textContent);
+  var settings = data.settings;
   var table = data.table;
   var visNodes = data.nodes;
   var visEdges = data.edges;
-  var count = visNodes.length;
+  var count = visNodes.length;       // the vault's nodes; tag nodes come after them
+  var edgeCount = visEdges.length;   // the vault's edges; tag edges come after them
   var colors = data.colors;
 
   function $(id) { return document.getElementById(id); }
   function fold(text) { return text.normalize("NFC").toLowerCase(); }
   function plural(n, word) { return n.toLocaleString("en") + " " + word + (n === 1 ? "" : "s"); }
-  function labelOf(i) { return visNodes[i].label; }
+  function labelOf(i) { return typeof i === "number" ? visNodes[i].label : folds.get(i).label; }
+  function clamp(x, low, high) { return Math.min(Math.max(x, low), high); }
+
+  // ---- colours ---------------------------------------------------------------------------
+
+  function rgb(hex) { return [1, 3, 5].map(function (k) { return parseInt(hex.substr(k, 2), 16); }); }
+  function hexOf(parts) {
+    return "#" + parts.map(function (v) { return ("0" + Math.round(clamp(v, 0, 255)).toString(16)).slice(-2); }).join("");
+  }
+  function mix(hex, other, t) {
+    var a = rgb(hex), b = rgb(other);
+    return hexOf([0, 1, 2].map(function (k) { return a[k] + (b[k] - a[k]) * t; }));
+  }
+
+  // ---- tag nodes (Obsidian's "tags" toggle): one per tag, linked from its notes -----------
+
+  (function addTags() {
+    var byTag = new Map();
+    for (var i = 0; i < count; i++) {
+      table[i][TAGS].forEach(function (tag) {
+        if (!byTag.has(tag)) byTag.set(tag, []);
+        byTag.get(tag).push(i);
+      });
+    }
+    Array.from(byTag.keys()).sort().forEach(function (tag) {
+      var notes = byTag.get(tag);
+      var id = visNodes.length, x = 0, y = 0;
+      notes.forEach(function (j) { x += visNodes[j].x; y += visNodes[j].y; });
+      visNodes.push({ id: id, label: "#" + tag, x: x / notes.length, y: y / notes.length,
+        size: Math.round(6 + 3 * Math.sqrt(Math.min(notes.length, 150))) });
+      table.push(["", KIND_TAG, "", [], [], [], notes.length, 0, 0, "", [], -1]);
+      notes.forEach(function (j) { visEdges.push({ from: j, to: id, kind: EDGE_TAG }); });
+    });
+  })();
+  var total = visNodes.length;
 
   // ---- derived tables ------------------------------------------------------------------
 
   var adjacency = [], parents = [], children = [];
-  for (var i = 0; i < count; i++) { adjacency.push([]); parents.push([]); children.push([]); }
+  for (var i = 0; i < total; i++) { adjacency.push([]); parents.push([]); children.push([]); }
   visEdges.forEach(function (edge, index) {
     adjacency[edge.from].push(index);
     adjacency[edge.to].push(index);
@@ -40,61 +92,217 @@
       children[edge.to].push(edge.from);
     }
   });
-  var degree = adjacency.map(function (list) { return list.length; });
+  var degree = adjacency.map(function (list) {
+    return list.reduce(function (n, e) { return n + (e < edgeCount ? 1 : 0); }, 0);
+  });
   var names = visNodes.map(function (node) { return fold(node.label); });
   var aliasKeys = table.map(function (row) { return row[ALIASES].map(fold); });
   var pathKeys = table.map(function (row) { return fold(row[PATH]); });
+  var tagKeys = table.map(function (row) { return row[TAGS].map(fold); });
   var mapX = visNodes.map(function (node) { return node.x; });
   var mapY = visNodes.map(function (node) { return node.y; });
-  var laidOut = new Uint8Array(count);
-  var edgeCache = new Array(visEdges.length);
+  var laidOut = new Uint8Array(total);
+  // Importance: most-linked first; it orders labels and picks the hubs of a large vault.
+  var byImportance = [];
+  for (i = 0; i < total; i++) byImportance.push(i);
+  byImportance.sort(function (a, b) { return table[b][IN] - table[a][IN] || degree[b] - degree[a] || a - b; });
+  var rank = new Int32Array(total);
+  byImportance.forEach(function (node, k) { rank[node] = k; });
+  var measure = document.createElement("canvas").getContext("2d");
+  measure.font = "100px " + FONT;
+  var widthAt100 = new Float32Array(total);
+
+  function textWidth(id, px) {
+    if (typeof id !== "number") return measure.measureText(labelOf(id)).width * px / 100;
+    if (!widthAt100[id]) widthAt100[id] = measure.measureText(shortLabel(id)).width || 1;
+    return widthAt100[id] * px / 100;
+  }
+  function shortLabel(i) {
+    var text = labelOf(i);
+    return text.length > 42 ? text.slice(0, 40) + "\u2026" : text;
+  }
 
   function other(edgeIndex, node) {
     var edge = visEdges[edgeIndex];
     return edge.from === node ? edge.to : edge.from;
   }
 
-  function visEdge(index) {
-    var cached = edgeCache[index];
-    if (cached) return cached;
-    var edge = visEdges[index];
-    var made = { id: index, from: edge.from, to: edge.to };
-    if (edge.width) made.width = edge.width;
-    if (edge.kind === EDGE_UP) {
-      made.color = { color: colors.up, highlight: colors.up, opacity: 1 };
-      made.arrows = { to: { enabled: true, scaleFactor: 0.7 } };
-      made.width = Math.max(edge.width || 1, 2);
-    } else if (edge.kind === EDGE_EMBED) {
-      made.dashes = [5, 4];
+  // ---- state -----------------------------------------------------------------------------
+
+  var filters = {
+    ghosts: settings.found ? !settings.hideUnresolved : true,
+    attachments: settings.found ? settings.showAttachments : true,
+    orphans: settings.found ? settings.showOrphans : true,
+    tags: settings.found ? settings.showTags : false,
+    problems: false, rule: "", tag: "", search: "",
+  };
+  var display = {
+    arrows: settings.found ? settings.showArrow : false,
+    fade: settings.found ? settings.textFade : 0,
+    size: settings.found ? settings.nodeSize : 1,
+    thickness: settings.found ? settings.lineSize : 1,
+  };
+  var local = { incoming: true, outgoing: true, neighbours: true };
+  var hiddenFolders = new Set();
+  var state = { view: "map", selected: -1, depth: 2, showAll: false, hover: null, relayout: false };
+  var shown = { ids: [], edges: [], set: new Set(), problems: [], order: [], labelOrder: [], titles: [] };
+  var folds = new Map();
+  var unfolded = new Set();
+  var hook = { ready: false, renders: 0, frames: 0 };
+  var drawn = { labels: 0, minLabelPx: 0 };
+  var network = null, nodeSet = null, edgeSet = null;
+  var theme = "light";
+  var treeFont = 14;
+  var queryGroups = [];
+
+  // ---- queries (Obsidian's search syntax: path:, file:, tag:, "phrase", -not, OR) ---------
+
+  function parseQuery(text) {
+    var alternatives = text.split(/\s+OR\s+/).map(function (part) {
+      var terms = [];
+      var pattern = /(-?)(?:(path|file|tag|name):)?(?:"([^"]*)"|(\S+))/g;
+      var found;
+      while ((found = pattern.exec(part)) !== null) {
+        var value = fold(found[3] !== undefined ? found[3] : found[4]);
+        if (!value) continue;
+        terms.push({ not: found[1] === "-", field: found[2] || "", value: value });
+      }
+      return terms;
+    }).filter(function (terms) { return terms.length; });
+    if (!alternatives.length) return null;
+    return function (i) {
+      return alternatives.some(function (terms) {
+        return terms.every(function (term) { return termMatches(i, term) !== term.not; });
+      });
+    };
+  }
+
+  function termMatches(i, term) {
+    var value = term.value;
+    if (term.field === "path") return pathKeys[i].indexOf(value) >= 0;
+    if (term.field === "file") {
+      var file = pathKeys[i].slice(pathKeys[i].lastIndexOf("/") + 1) || names[i];
+      return file.indexOf(value) >= 0;
     }
-    edgeCache[index] = made;
+    if (term.field === "tag") {
+      var wanted = value.replace(/^#/, "");
+      return tagKeys[i].some(function (tag) { return tag === wanted || tag.startsWith(wanted + "/"); });
+    }
+    if (names[i].indexOf(value) >= 0) return true;
+    if (term.field === "name") return false;
+    return pathKeys[i].indexOf(value) >= 0 ||
+      aliasKeys[i].some(function (alias) { return alias.indexOf(value) >= 0; });
+  }
+
+  function setGroups(list) {
+    queryGroups = list.map(function (group) {
+      return { query: group.query, color: group.color, matches: parseQuery(group.query) };
+    });
+    buildGroupEditor();
+    buildLegend();
+    restyle();
+  }
+
+  // ---- colours of nodes and edges ---------------------------------------------------------
+
+  function baseColor(i) {
+    if (typeof i !== "number") return THEMES[theme].fold;
+    var kind = table[i][KIND];
+    if (kind === KIND_GHOST) return colors.ghost;
+    if (kind === KIND_TAG) return colors.other;
+    // Obsidian's groups: the first whose query matches wins.
+    for (var k = 0; k < queryGroups.length; k++) {
+      if (queryGroups[k].matches && queryGroups[k].matches(i)) return queryGroups[k].color;
+    }
+    if (kind === KIND_ATTACHMENT) return colors.attachment;
+    var group = table[i][GROUP];
+    return group >= 0 ? data.groups[group].color : colors.other;
+  }
+
+  function nodeSize(id) {
+    // In the hierarchy, dots say how many children a note has, so the tree keeps its rhythm.
+    if (typeof id !== "number") return 9;
+    if (shown.layout === "tree") return 7 + 1.6 * Math.sqrt(Math.min(children[id].length, 60));
+    // Among problem notes, a dot says how many problems the note has.
+    if (shown.layout === "clusters") return 6 + 2.5 * Math.sqrt(Math.min(table[id][DIAGNOSTICS].length, 40));
+    return visNodes[id].size;
+  }
+
+  function hoverSet() {
+    if (state.hover === null || typeof state.hover !== "number") return null;
+    var near = new Set([state.hover]);
+    adjacency[state.hover].forEach(function (e) { near.add(other(e, state.hover)); });
+    return near;
+  }
+
+  function styleNode(id, near) {
+    var t = THEMES[theme];
+    var color = baseColor(id);
+    var orphan = typeof id === "number" && table[id][ORPHAN] === 1;
+    var fill = orphan ? t.bg : color;
+    var border = orphan ? color : mix(color, "#000000", 0.3);
+    if (near && !near.has(id)) { fill = mix(fill, t.bg, 0.8); border = mix(border, t.bg, 0.8); }
+    return {
+      id: id,
+      size: Math.max(2, nodeSize(id) * display.size),
+      shape: typeof id === "number" && table[id][KIND] === KIND_ATTACHMENT ? "square" : "dot",
+      borderWidth: orphan ? 3 : 1.5,
+      color: { background: fill, border: border,
+        highlight: { background: fill, border: t.ink }, hover: { background: fill, border: t.ink } },
+    };
+  }
+
+  function styleEdge(id, near) {
+    var t = THEMES[theme];
+    var dark = theme === "dark";
+    var edge = typeof id === "number" ? visEdges[id] : { kind: EDGE_UP, from: -1, to: -1 };
+    var width = (edge.width || 1) * display.thickness;
+    var made = { id: id, width: width, dashes: edge.kind === EDGE_EMBED ? [5, 4] : false,
+      arrows: { to: { enabled: display.arrows, scaleFactor: 0.6 } } };
+    var color = dark ? colors.linkDark : colors.link, opacity = dark ? 0.95 : 0.7;
+    if (edge.kind === EDGE_UP) {
+      color = dark ? colors.upDark : colors.up;
+      opacity = 1;
+      made.width = Math.max(width, 2 * display.thickness);
+      made.arrows = { to: { enabled: true, scaleFactor: 0.7 } };
+    } else if (edge.kind === EDGE_TAG) {
+      made.dashes = [2, 3];
+    }
+    if (near) {
+      var touches = edge.from === state.hover || edge.to === state.hover;
+      if (touches) { color = edge.kind === EDGE_UP ? color : t.accent; opacity = 1; }
+      else { color = mix(color, t.bg, 0.85); }
+    }
+    made.color = { color: color, highlight: color, hover: color, opacity: opacity };
     return made;
   }
 
-  // ---- state -----------------------------------------------------------------------------
+  function restyle() {
+    if (!nodeSet) return;
+    var near = hoverSet();
+    nodeSet.update(nodeSet.getIds().map(function (id) { return styleNode(id, near); }));
+    edgeSet.update(edgeSet.getIds().map(function (id) { return styleEdge(id, near); }));
+  }
 
-  var filters = { ghosts: true, attachments: true, orphans: true, problems: false, tag: "" };
-  var hiddenFolders = new Set();
-  var state = { view: "map", selected: -1, depth: 2, showAll: false };
-  var shown = { ids: [], edges: [], set: new Set(), problems: [] };
-  var hook = { ready: false, renders: 0, frames: 0 };
-  var network = null;
+  // ---- what is shown -----------------------------------------------------------------------
 
   function passes(i) {
     var row = table[i];
     var kind = row[KIND];
+    if (filters.search && !(searchMatcher && searchMatcher(i))) return false;
+    if (kind === KIND_TAG) return filters.tags && !filters.tag;
     if (kind === KIND_GHOST) return filters.ghosts && !filters.tag;
     if (kind === KIND_ATTACHMENT) {
-      if (!filters.attachments || filters.problems || filters.tag) return false;
+      if (!filters.attachments || filters.tag) return false;
       return !hiddenFolders.has(row[TOP]);
     }
     if (!filters.orphans && row[ORPHAN]) return false;
-    if (filters.problems && row[DIAGNOSTICS].length === 0) return false;
     if (filters.tag && row[TAGS].indexOf(filters.tag) < 0) return false;
     return !hiddenFolders.has(row[TOP]);
   }
+  var searchMatcher = null;
 
-  function edgesAmong(ids) {
+  function edgesAmong(ids, budget) {
     var inside = new Set(ids);
     var found = [];
     ids.forEach(function (i) {
@@ -102,22 +310,28 @@
         if (visEdges[index].from === i && inside.has(visEdges[index].to)) found.push(index);
       });
     });
+    if (budget && found.length > budget) {
+      // Keep the links of the most important notes; every note stays.
+      found.sort(function (a, b) {
+        return Math.min(rank[visEdges[a].from], rank[visEdges[a].to]) -
+          Math.min(rank[visEdges[b].from], rank[visEdges[b].to]) || a - b;
+      });
+      found = found.slice(0, budget);
+    }
     return found;
   }
 
-  // ---- views -----------------------------------------------------------------------------
-
   function mapView() {
     var ids = [];
-    for (var i = 0; i < count; i++) if (passes(i)) ids.push(i);
+    for (var i = 0; i < total; i++) if (passes(i)) ids.push(i);
     var edges = edgesAmong(ids);
     var message = "";
     if (!state.showAll && (ids.length > data.nodeCap || edges.length > data.edgeBudget)) {
       var hubs = hubsOf(ids);
       message = "This vault is large (" + plural(ids.length, "node") + ", " +
         plural(edges.length, "link") + "): showing the " + plural(hubs.ids.length, "most-linked note") +
-        " (" + plural(hubs.edges.length, "link") + ") so the page stays fast. Search finds every " +
-        "note and opens its local graph; filters, the hierarchy and \u201cShow everything\u201d show more.";
+        " so it stays readable. Search finds every note and opens its local graph; " +
+        "\u201conly notes with problems\u201d, the hierarchy and \u201cShow everything\u201d show more.";
       $("show-all").hidden = false;
       return { ids: hubs.ids, edges: hubs.edges, layout: "map", message: message, hubs: true };
     }
@@ -129,26 +343,63 @@
   }
 
   function hubsOf(ids) {
-    var order = ids.slice().sort(function (a, b) { return degree[b] - degree[a] || a - b; });
+    var order = ids.slice().sort(function (a, b) { return rank[a] - rank[b]; });
     var chosen = new Set();
     var edges = [];
-    for (var k = 0; k < order.length && chosen.size < data.nodeCap; k++) {
+    var budget = data.edgeBudget / 2;
+    for (var k = 0; k < order.length && chosen.size < data.hubCap; k++) {
       var i = order[k];
       var added = [];
       adjacency[i].forEach(function (index) {
         if (chosen.has(other(index, i))) added.push(index);
       });
-      if (edges.length + added.length > data.edgeBudget) break;
+      if (edges.length + added.length > budget) break;
       chosen.add(i);
       edges = edges.concat(added);
     }
     return { ids: Array.from(chosen), edges: edges };
   }
 
+  function ruleCode(value) {
+    if (!value) return "";
+    if (data.rules[value]) return value;
+    var code = Object.keys(data.rules).find(function (c) { return data.rules[c][0] === value; });
+    return code || value;
+  }
+
+  function problemOrder(a, b) {
+    return SEVERITY_RANK[table[b][SEVERITY]] - SEVERITY_RANK[table[a][SEVERITY]] ||
+      table[b][DIAGNOSTICS].length - table[a][DIAGNOSTICS].length || rank[a] - rank[b];
+  }
+
+  function problemView() {
+    // Problem notes, not the most-linked ones: errors first, then by how many problems.
+    // Orphans are problems too, so nothing is dropped for being unlinked.
+    var rule = filters.rule;
+    var ids = [];
+    for (var i = 0; i < count; i++) {
+      var codes = table[i][CODES];
+      if (!codes.length || !passes(i)) continue;
+      if (rule && codes.indexOf(rule) < 0) continue;
+      ids.push(i);
+    }
+    ids.sort(problemOrder);
+    var all = ids.length;
+    if (ids.length > data.nodeCap) ids = ids.slice(0, data.nodeCap);
+    var what = rule ? "notes with " + rule + " " + (data.rules[rule] ? data.rules[rule][0] : "") + " findings"
+      : "notes with problems";
+    var message = all > ids.length
+      ? "Showing " + ids.length.toLocaleString("en") + " of " + all.toLocaleString("en") + " " + what +
+        ": errors first, then by number of problems."
+      : "Showing " + plural(all, "note") + ": " + what + ".";
+    if (!all) message = "No " + what + " here.";
+    return { ids: ids, edges: edgesAmong(ids, data.edgeBudget), layout: "clusters", message: message };
+  }
+
   function hierarchyView() {
     var ids = [];
     for (var i = 0; i < count; i++) {
-      if ((parents[i].length || children[i].length) && passes(i)) ids.push(i);
+      if ((parents[i].length || children[i].length) && table[i][KIND] !== KIND_GHOST && passes(i)) ids.push(i);
     }
     var inside = new Set(ids);
     var edges = [];
@@ -160,6 +411,7 @@
   }
 
   function localView() {
+    // Obsidian's local graph: links followed in the directions asked for, up to the depth.
     var centre = state.selected;
     var distance = new Map([[centre, 0]]);
     var frontier = [centre];
@@ -167,22 +419,34 @@
       var next = [];
       frontier.forEach(function (i) {
         adjacency[i].forEach(function (index) {
-          var j = other(index, i);
-          if (!distance.has(j) && passes(j)) { distance.set(j, depth); next.push(j); }
+          var edge = visEdges[index];
+          var outgoing = edge.from === i;
+          if (outgoing ? !local.outgoing : !local.incoming) return;
+          var j = outgoing ? edge.to : edge.from;
+          if (!passes(j)) return;
+          if (!distance.has(j)) { distance.set(j, depth); next.push(j); }
         });
       });
-      next.sort(function (a, b) { return degree[b] - degree[a] || a - b; });
+      next.sort(function (a, b) { return rank[a] - rank[b]; });
       next = next.slice(0, LOCAL_CAP - (distance.size - next.length));
       var keep = new Set(next);
       distance.forEach(function (d, j) { if (d === depth && !keep.has(j)) distance.delete(j); });
       frontier = next;
     }
     var ids = Array.from(distance.keys());
+    var edges = edgesAmong(ids).filter(function (index) {
+      if (local.neighbours) return true;
+      // Without neighbour links, only the links that reach outwards from the centre.
+      var edge = visEdges[index];
+      return Math.abs(distance.get(edge.from) - distance.get(edge.to)) === 1;
+    });
     var message = "Local graph of \u201c" + labelOf(centre) + "\u201d, depth " + state.depth +
       ": " + plural(ids.length, "node") + ".";
     if (ids.length >= LOCAL_CAP) message += " Capped at the " + LOCAL_CAP + " nearest.";
-    return { ids: ids, edges: edgesAmong(ids), layout: "rings", message: message, distance: distance };
+    return { ids: ids, edges: edges, layout: "rings", message: message, distance: distance };
   }
+
+  // ---- layouts ---------------------------------------------------------------------------
 
   function ringPositions(view) {
     var rings = [];
@@ -200,7 +464,7 @@
         angle.set(i, best);
       });
       ring.sort(function (a, b) { return angle.get(a) - angle.get(b) || a - b; });
-      var radius = Math.max(d * 200, (ring.length * 40) / (2 * Math.PI));
+      var radius = Math.max(d * 220, (ring.length * 60) / (2 * Math.PI));
       ring.forEach(function (i, k) {
         var a = (2 * Math.PI * k) / ring.length;
         angle.set(i, a);
@@ -210,165 +474,235 @@
     return positions;
   }
 
-  function treePositions(ids) {
-    var X = 150, Y = 170, ROW = 52;
-    var inside = new Set(ids);
-    var owner = new Map();
-    var kids = new Map();
-    var width = new Map();
+  function primaryRule(i) {
+    var best = "";
+    table[i][CODES].forEach(function (code) {
+      var level = data.rules[code] ? SEVERITY_RANK[data.rules[code][1]] : 0;
+      var old = best && data.rules[best] ? SEVERITY_RANK[data.rules[best][1]] : -1;
+      if (level > old || (level === old && code < best)) best = code;
+    });
+    return best;
+  }
+
+  function clusterPositions(ids) {
+    // Problem notes in one disc per rule (a note's worst rule), each disc titled: the worst
+    // notes at a disc's centre on a golden-angle spiral; discs on shelves, largest first.
+    var golden = Math.PI * (3 - Math.sqrt(5));
+    var SPACING = 40;
+    var byRule = new Map();
+    ids.forEach(function (i) {
+      var rule = filters.rule || primaryRule(i);
+      if (!byRule.has(rule)) byRule.set(rule, []);
+      byRule.get(rule).push(i);
+    });
+    var discs = Array.from(byRule.keys()).map(function (rule) {
+      var members = byRule.get(rule);
+      var radius = SPACING * Math.sqrt(members.length) + 40;
+      var title = rule + " " + (data.rules[rule] ? data.rules[rule][0] : "") + " \u00b7 " + members.length.toLocaleString("en");
+      return { rule: rule, members: members, radius: radius, width: Math.max(2 * radius, measure.measureText(title).width * 0.16 + 40), title: title };
+    }).sort(function (a, b) { return b.members.length - a.members.length || (a.rule < b.rule ? -1 : 1); });
+    var box = canvasSize();
     var positions = new Map();
-    var byLabel = function (a, b) { return names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : a - b; };
-    function childrenOf(i) {
-      return children[i].filter(function (j) { return inside.has(j); });
-    }
-    function measure(root) {
-      // Iterative post-order, so deep chains cannot overflow the stack.
-      var stack = [[root, false]];
-      owner.set(root, -1);
-      while (stack.length) {
-        var top = stack.pop();
-        var i = top[0];
-        if (!top[1]) {
-          var mine = childrenOf(i).filter(function (j) { return !owner.has(j); }).sort(byLabel);
-          mine.forEach(function (j) { owner.set(j, i); });
-          kids.set(i, mine);
-          stack.push([i, true]);
-          mine.forEach(function (j) { stack.push([j, false]); });
-        } else {
-          var own = kids.get(i);
-          var leaves = own.filter(function (j) { return kids.get(j).length === 0; });
-          var cols = leaves.length ? Math.min(leaves.length, Math.max(4, Math.ceil(Math.sqrt(leaves.length * 3)))) : 0;
-          var total = cols;
-          own.forEach(function (j) { if (kids.get(j).length) total += width.get(j); });
-          width.set(i, Math.max(total, 1));
+    var titles = [];
+    function shelve(limit, apply) {
+      var left = 0, top = 0, rowHeight = 0, widest = 0;
+      discs.forEach(function (disc) {
+        if (left > 0 && left + disc.width > limit) { top += rowHeight + 40; left = 0; rowHeight = 0; }
+        if (apply) {
+          var cx = left + disc.width / 2, cy = top + 60 + disc.radius;
+          titles.push({ x: cx, y: top, text: disc.title, rule: disc.rule });
+          disc.members.forEach(function (i, k) {
+            var r = SPACING * Math.sqrt(k), a = k * golden;
+            positions.set(i, [cx + r * Math.cos(a), cy + r * Math.sin(a)]);
+          });
         }
+        left += disc.width + 40;
+        widest = Math.max(widest, left);
+        rowHeight = Math.max(rowHeight, 60 + 2 * disc.radius);
+      });
+      return [widest, top + rowHeight];
+    }
+    var sum = discs.reduce(function (n, d) { return n + d.width + 40; }, 0);
+    var best = sum, bestFit = 0;
+    for (var k = 1; k <= 16; k++) {
+      var limit = Math.max(discs.length ? discs[0].width : 1, sum * k / 16);
+      var extent = shelve(limit, false);
+      var fit = Math.min(box[0] / extent[0], box[1] / extent[1]);
+      if (fit > bestFit + 1e-9) { bestFit = fit; best = limit; }
+    }
+    shelve(best, true);
+    shown.titles = titles;
+    // Labels go round the discs: each disc's worst note, then each one's second, and so on.
+    shown.labelOrder = [];
+    for (var n = 0; shown.labelOrder.length < ids.length; n++) {
+      discs.forEach(function (disc) { if (n < disc.members.length) shown.labelOrder.push(disc.members[n]); });
+    }
+    return positions;
+  }
+
+  function treeLayout(ids) {
+    // Labels keep MIN_LABEL_PX on screen however far the tree is zoomed out to fit, so the
+    // layout is computed for the label size it will be drawn at: a few rounds of "lay out with
+    // this font, fit, and grow the font to what the fit scale will draw".
+    var font = 14, positions = null;
+    for (var round = 0; round < 5; round++) {
+      treeFont = font;
+      var laid = treeRound(ids, font);
+      positions = laid.positions;
+      if (font * laid.fit >= MIN_LABEL_PX * 0.98) break;
+      font = MIN_LABEL_PX / laid.fit;
+    }
+    return positions;
+  }
+
+  function treeRound(ids, font) {
+    // A top-down tree sized by its labels: each note's slot is as wide as its label, a
+    // parent's leaves stack in a block of columns under it, and its subtrees sit side by side,
+    // wrapping onto further rows past a width limit. The limit is chosen, among a few, to
+    // give the largest scale at which the whole forest fits the window.
+    var GAP = 16, LEVEL = 70 + 1.5 * font, ROW = 24 + 1.3 * font, ROW_GAP = 30;
+    var inside = new Set(ids);
+    var owner = new Map(), kids = new Map(), size = new Map(), packs = new Map();
+    var positions = new Map();
+    folds.clear();
+    var byLabel = function (a, b) { return names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : a - b; };
+    var slotWidths = new Map();
+    var slot = function (i) {
+      if (!slotWidths.has(i)) slotWidths.set(i, Math.max(textWidth(i, font), 2 * nodeSize(i)) + GAP);
+      return slotWidths.get(i);
+    };
+    var foldLeaves = ids.length > FOLD_LIMIT;
+    function isLeaf(j) { return typeof j !== "number" || kids.get(j).length === 0; }
+    function block(leaves) {
+      if (!leaves.length) return null;
+      var cols = Math.max(1, Math.min(leaves.length, Math.round(Math.sqrt(leaves.length / 2.5))));
+      var rows = Math.ceil(leaves.length / cols);
+      var colWidth = [];
+      leaves.forEach(function (j, k) {
+        var c = Math.floor(k / rows);
+        colWidth[c] = Math.max(colWidth[c] || 0, slot(j));
+      });
+      var width = colWidth.reduce(function (a, b) { return a + b; }, 0);
+      return { leaves: leaves, rows: rows, colWidth: colWidth, w: width, h: LEVEL * 0.3 + rows * ROW };
+    }
+    function own(root) {
+      var stack = [root];
+      owner.set(root, -1);
+      var order = [];
+      while (stack.length) {
+        var i = stack.pop();
+        order.push(i);
+        var mine = children[i].filter(function (j) { return inside.has(j) && !owner.has(j); }).sort(byLabel);
+        mine.forEach(function (j) { owner.set(j, i); stack.push(j); });
+        kids.set(i, mine);
+      }
+      // Fold a big tree's long lists of leaves into "+N", most-linked leaves kept.
+      order.forEach(function (i) {
+        var leaves = kids.get(i).filter(function (j) { return kids.get(j).length === 0; });
+        if (!foldLeaves || leaves.length <= FOLD_KEEP + 1 || unfolded.has(i)) return;
+        leaves.sort(function (a, b) { return rank[a] - rank[b]; });
+        var hidden = leaves.slice(FOLD_KEEP);
+        var id = "+" + i;
+        folds.set(id, { parent: i, hidden: hidden, label: "+" + hidden.length + " more" });
+        var gone = new Set(hidden);
+        hidden.forEach(function (j) { inside.delete(j); });
+        kids.set(i, kids.get(i).filter(function (j) { return !gone.has(j); }).concat([id]));
+        kids.set(id, []);
+      });
+      return order;
+    }
+    function measureAll(order, limit) {
+      for (var k = order.length - 1; k >= 0; k--) {
+        var i = order[k];
+        var items = [];
+        var b = block(kids.get(i).filter(isLeaf));
+        if (b) items.push(b);
+        kids.get(i).forEach(function (j) {
+          if (!isLeaf(j)) items.push({ tree: j, w: size.get(j)[0], h: size.get(j)[1] });
+        });
+        var rows = [], row = null;
+        items.forEach(function (item) {
+          if (!row || (row.w > 0 && row.w + item.w > limit)) { row = { items: [], w: 0, h: 0 }; rows.push(row); }
+          row.items.push(item);
+          row.w += item.w;
+          row.h = Math.max(row.h, item.h);
+        });
+        var width = slot(i), height = 0;
+        rows.forEach(function (r, n) { width = Math.max(width, r.w); height += r.h + (n ? ROW_GAP : 0); });
+        packs.set(i, rows);
+        size.set(i, [width, (rows.length ? LEVEL : 0) + height + (rows.length ? 0 : ROW * 0.6)]);
       }
     }
     function place(root, left, top) {
-      // Lays out one subtree from (left, top); returns its lowest y.
-      var lowest = top;
-      var stack = [[root, left, 0]];
+      var stack = [[root, left, top]];
       while (stack.length) {
         var item = stack.pop();
-        var i = item[0], from = item[1], level = item[2];
-        positions.set(i, [(from + width.get(i) / 2) * X, top + level * Y]);
-        var own = kids.get(i);
-        var leaves = own.filter(function (j) { return kids.get(j).length === 0; });
-        var branches = own.filter(function (j) { return kids.get(j).length > 0; });
-        var cols = leaves.length ? Math.min(leaves.length, Math.max(4, Math.ceil(Math.sqrt(leaves.length * 3)))) : 0;
-        leaves.forEach(function (j, k) {
-          var y = top + (level + 1) * Y + Math.floor(k / cols) * ROW;
-          positions.set(j, [(from + (k % cols) + 0.5) * X, y]);
-          lowest = Math.max(lowest, y);
-        });
-        lowest = Math.max(lowest, top + level * Y);
-        var cursor = from + cols;
-        branches.forEach(function (j) {
-          stack.push([j, cursor, level + 1]);
-          cursor += width.get(j);
+        var i = item[0], from = item[1], y = item[2];
+        var wide = size.get(i)[0];
+        positions.set(i, [from + wide / 2, y]);
+        var rowTop = y + LEVEL;
+        packs.get(i).forEach(function (r) {
+          var x = from + (wide - r.w) / 2;
+          r.items.forEach(function (part) {
+            if (part.leaves) {
+              var colLeft = x;
+              part.colWidth.forEach(function (w, c) {
+                part.leaves.slice(c * part.rows, (c + 1) * part.rows).forEach(function (j, k) {
+                  positions.set(j, [colLeft + w / 2, rowTop - LEVEL * 0.45 + k * ROW]);
+                });
+                colLeft += w;
+              });
+            } else {
+              stack.push([part.tree, x, rowTop]);
+            }
+            x += part.w;
+          });
+          rowTop += r.h + ROW_GAP;
         });
       }
-      return lowest;
     }
     var roots = ids.filter(function (i) {
       return !parents[i].some(function (j) { return inside.has(j); });
     }).sort(byLabel);
-    // Cycles with no root: each starts from its first note.
+    var orders = [];
     var starts = roots.slice();
-    starts.forEach(function (root) { measure(root); });
+    starts.forEach(function (root) { orders.push(own(root)); });
     ids.slice().sort(byLabel).forEach(function (i) {
       if (owner.has(i)) return;
-      measure(i);
+      orders.push(own(i));
       starts.push(i);
     });
-    // Shelf packing: subtrees left to right, widest first, wrapping into rows so that a vault
-    // with many small trees is a page of them rather than one endless line.
-    starts.sort(function (a, b) { return width.get(b) - width.get(a) || byLabel(a, b); });
-    var total = 0;
-    starts.forEach(function (i) { total += width.get(i) + 1; });
-    var shelf = Math.max(width.get(starts[0]) || 1, Math.ceil(Math.sqrt(total) * 4));
-    var left = 0, top = 0, bottom = 0;
-    starts.forEach(function (root) {
-      if (left > 0 && left + width.get(root) > shelf) { left = 0; top = bottom + Y * 1.5; }
-      bottom = Math.max(bottom, place(root, left, top));
-      left += width.get(root) + 1;
-    });
-    return positions;
-  }
-
-  // ---- drawing ---------------------------------------------------------------------------
-
-  function showLoading(text, fraction) {
-    $("loading").hidden = false;
-    $("loading-text").textContent = text;
-    $("loading-bar").value = Math.round(Math.min(Math.max(fraction, 0), 1) * 100);
-  }
-
-  function setMessage(text) {
-    $("message").hidden = !text;
-    $("message").textContent = text;
-  }
-
-  function render() {
-    hook.ready = false;
-    var view = state.view === "hierarchy" ? hierarchyView()
-      : state.view === "local" && state.selected >= 0 ? localView() : mapView();
-    if (state.view === "local" && state.selected < 0) state.view = "map";
-    shown.ids = view.ids;
-    shown.edges = view.edges;
-    shown.set = new Set(view.ids);
-    shown.problems = view.ids.filter(function (i) { return table[i][DIAGNOSTICS].length > 0; });
-    setMessage(view.message);
-    updateButtons();
-
-    if (view.hubs) compact(view.ids);
-    var positions = view.layout === "tree" ? treePositions(view.ids)
-      : view.layout === "rings" ? ringPositions(view) : null;
-    var nodes = view.ids.map(function (i) {
-      var node = Object.assign({}, visNodes[i]);
-      var at = positions ? positions.get(i) : [mapX[i], mapY[i]];
-      node.x = at[0];
-      node.y = at[1];
-      return node;
-    });
-    var edges = view.edges.map(visEdge);
-    var physics = view.ids.length > 1 && (view.layout === "rings" ||
-      (view.layout === "map" && !state.showAll && view.ids.some(function (i) { return !laidOut[i]; })));
-    var big = edges.length > BIG_EDGES;
-    network.setOptions({
-      interaction: { hideEdgesOnDrag: big, hideEdgesOnZoom: big },
-      physics: {
-        enabled: physics,
-        stabilization: { enabled: physics, iterations: MAX_ITERATIONS, updateInterval: 5, fit: true },
-      },
-    });
-    var started = performance.now();
-    var label = view.layout === "rings" ? "Laying out the local graph…" : "Laying out " + plural(view.ids.length, "node") + "…";
-    if (physics) showLoading(label, 0);
-    else if (view.ids.length > 2000) showLoading("Drawing " + plural(view.ids.length, "node") + "…", 1);
-    var token = ++hook.renders;
-    layoutDone = function () {
-      if (token !== hook.renders) return;
-      network.setOptions({ physics: { enabled: false } });
-      if (view.layout === "map") {
-        var placed = network.getPositions(view.ids);
-        view.ids.forEach(function (i) {
-          if (placed[i]) { mapX[i] = placed[i].x; mapY[i] = placed[i].y; laidOut[i] = 1; }
-        });
-      }
-      network.fit({ animation: false });
-      network.once("afterDrawing", function () {
-        if (token !== hook.renders) return;
-        $("loading").hidden = true;
-        hook.ready = true;
-        document.body.dataset.ready = "true";
-        if (state.selected >= 0 && shown.set.has(state.selected)) network.selectNodes([state.selected]);
+    var box = canvasSize();
+    function shelve(limit, apply) {
+      var left = 0, top = 0, rowHeight = 0, widest = 0;
+      starts.forEach(function (root) {
+        var s = size.get(root);
+        if (left > 0 && left + s[0] > limit) { top += rowHeight + ROW_GAP; left = 0; rowHeight = 0; }
+        if (apply) place(root, left, top);
+        left += s[0];
+        widest = Math.max(widest, left);
+        rowHeight = Math.max(rowHeight, s[1]);
       });
-      network.redraw();
-    };
-    layoutStarted = started;
-    network.setData({ nodes: new vis.DataSet(nodes), edges: new vis.DataSet(edges) });
-    if (!physics) layoutDone();
+      return [widest, top + rowHeight];
+    }
+    var best = null;
+    [0.5, 0.7, 1, 1.4, 2, 3, 5, 1e9].forEach(function (factor) {
+      var limit = box[0] * factor;
+      orders.forEach(function (order) { measureAll(order, limit); });
+      starts.sort(function (a, b) { return size.get(b)[0] - size.get(a)[0] || byLabel(a, b); });
+      var widths = starts.map(function (root) { return size.get(root)[0]; });
+      var sum = widths.reduce(function (a, b) { return a + b; }, 0);
+      for (var k = 1; k <= 16; k++) {
+        var shelf = Math.max(widths[0] || 1, sum * k / 16);
+        var extent = shelve(shelf, false);
+        var fit = Math.min((box[0] - 48) / extent[0], (box[1] - 48) / (extent[1] + 2 * font));
+        if (!best || fit > best.fit + 1e-9) best = { fit: fit, limit: limit, shelf: shelf };
+      }
+    });
+    orders.forEach(function (order) { measureAll(order, best.limit); });
+    starts.sort(function (a, b) { return size.get(b)[0] - size.get(a)[0] || byLabel(a, b); });
+    shelve(best.shelf, true);
+    return { positions: positions, fit: best.fit };
   }
 
   function compact(ids) {
@@ -390,35 +724,319 @@
     });
   }
 
+  // ---- drawing ---------------------------------------------------------------------------
+
+  function canvasSize() {
+    var box = $("graph").getBoundingClientRect();
+    return [Math.max(box.width, 1), Math.max(box.height, 1)];
+  }
+
+  function showLoading(text, fraction) {
+    $("loading").hidden = false;
+    $("loading-text").textContent = text;
+    $("loading-bar").value = Math.round(clamp(fraction, 0, 1) * 100);
+  }
+
+  function setMessage(text) {
+    $("message").hidden = !text;
+    $("message").textContent = text;
+  }
+
+  function currentView() {
+    if (state.view === "local" && state.selected < 0) state.view = "map";
+    if (state.view === "hierarchy") return hierarchyView();
+    if (state.view === "local") return localView();
+    if (filters.problems || filters.rule) return problemView();
+    return mapView();
+  }
+
+  function render() {
+    hook.ready = false;
+    state.hover = null;
+    if (state.selected >= total) state.selected = -1;
+    var view = currentView();
+    shown.ids = view.ids;
+    shown.edges = view.edges;
+    shown.set = new Set(view.ids);
+    shown.problems = view.ids.filter(function (i) { return table[i][DIAGNOSTICS].length > 0; });
+    shown.always = view.layout === "tree" && view.ids.length <= FOLD_LIMIT;
+    shown.layout = view.layout;
+    setMessage(view.message);
+    updateButtons();
+
+    if (view.hubs) compact(view.ids);
+    folds.clear();
+    shown.titles = [];
+    var positions = view.layout === "tree" ? treeLayout(view.ids)
+      : view.layout === "rings" ? ringPositions(view)
+      : view.layout === "clusters" ? clusterPositions(view.ids) : null;
+    var near = null;
+    var nodes = view.ids.map(function (i) {
+      var node = styleNode(i, near);
+      var at = positions ? positions.get(i) : [mapX[i], mapY[i]];
+      node.x = at[0];
+      node.y = at[1];
+      return node;
+    });
+    var edges = view.edges.map(function (index) {
+      var made = styleEdge(index, near);
+      made.from = visEdges[index].from;
+      made.to = visEdges[index].to;
+      return made;
+    });
+    folds.forEach(function (info, id) {
+      var node = styleNode(id, near);
+      var at = positions.get(id);
+      node.x = at[0];
+      node.y = at[1];
+      nodes.push(node);
+      var edge = styleEdge("e" + id, near);
+      edge.from = id;
+      edge.to = info.parent;
+      edge.dashes = [3, 3];
+      edges.push(edge);
+    });
+    shown.order = orderForLabels();
+    var fresh = view.ids.some(function (i) { return !laidOut[i]; });
+    var physics = view.ids.length > 1 && (view.layout === "rings" ||
+      (view.layout === "map" && !state.showAll && (fresh || state.relayout)));
+    state.relayout = false;
+    var big = edges.length > BIG_EDGES;
+    network.setOptions({
+      interaction: { hideEdgesOnDrag: big, hideEdgesOnZoom: big, hover: view.ids.length <= 3000 },
+      physics: {
+        enabled: physics,
+        stabilization: { enabled: physics, iterations: MAX_ITERATIONS, updateInterval: 5, fit: false },
+      },
+    });
+    var label = view.layout === "rings" ? "Laying out the local graph\u2026" : "Laying out " + plural(view.ids.length, "node") + "\u2026";
+    if (physics) showLoading(label, 0);
+    else if (view.ids.length > 2000) showLoading("Drawing " + plural(view.ids.length, "node") + "\u2026", 1);
+    var token = ++hook.renders;
+    layoutDone = function () {
+      if (token !== hook.renders) return;
+      network.setOptions({ physics: { enabled: false } });
+      if (view.layout === "map") {
+        var placed = network.getPositions(view.ids);
+        view.ids.forEach(function (i) {
+          if (placed[i]) { mapX[i] = placed[i].x; mapY[i] = placed[i].y; laidOut[i] = 1; }
+        });
+      }
+      fitTo(view.ids.concat(Array.from(folds.keys())), false);
+      network.once("afterDrawing", function () {
+        if (token !== hook.renders) return;
+        $("loading").hidden = true;
+        hook.ready = true;
+        document.body.dataset.ready = "true";
+        if (state.selected >= 0 && shown.set.has(state.selected)) network.selectNodes([state.selected]);
+      });
+      network.redraw();
+    };
+    layoutStarted = performance.now();
+    nodeSet = new vis.DataSet(nodes);
+    edgeSet = new vis.DataSet(edges);
+    network.setData({ nodes: nodeSet, edges: edgeSet });
+    if (!physics) layoutDone();
+  }
+
+  function orderForLabels() {
+    var first = [];
+    if (state.selected >= 0 && shown.set.has(state.selected)) first.push(state.selected);
+    // Problem clusters are already worst first; elsewhere the most-linked come first.
+    var rest = shown.layout === "clusters" ? shown.labelOrder.slice()
+      : shown.ids.slice().sort(function (a, b) { return rank[a] - rank[b]; });
+    return first.concat(Array.from(folds.keys()), rest);
+  }
+
+  function bounds(ids, withLabels) {
+    // The extent of ids in canvas units, with room for each label when asked.
+    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    ids.forEach(function (id) {
+      var node = network.body.nodes[id];
+      if (!node) return;
+      var r = node.options.size || 10;
+      var font = shown.layout === "tree" ? treeFont : 14;
+      var half = withLabels ? Math.max(r, textWidth(id, font) / 2) : r;
+      x0 = Math.min(x0, node.x - half);
+      x1 = Math.max(x1, node.x + half);
+      y0 = Math.min(y0, node.y - r);
+      y1 = Math.max(y1, node.y + r + (withLabels ? font * 1.5 : 0));
+    });
+    if (withLabels) {
+      (shown.titles || []).forEach(function (title) {
+        var half = measure.measureText(title.text).width * 0.13;
+        x0 = Math.min(x0, title.x - half);
+        x1 = Math.max(x1, title.x + half);
+        y0 = Math.min(y0, title.y);
+      });
+    }
+    return [x0, y0, x1, y1];
+  }
+
+  function fitTo(ids, animate, maxScale) {
+    if (!ids.length) return;
+    var box = bounds(ids, true);
+    if (!isFinite(box[0])) return;
+    var size = canvasSize();
+    var margin = 24;
+    // The message banner covers the top of the canvas: fit below it.
+    var banner = $("message").hidden ? 0 : $("message").offsetHeight + 10;
+    var scale = Math.min((size[0] - 2 * margin) / Math.max(box[2] - box[0], 1),
+      (size[1] - 2 * margin - banner) / Math.max(box[3] - box[1], 1));
+    scale = clamp(scale, 0.02, maxScale || 1.6);
+    network.moveTo({
+      position: { x: (box[0] + box[2]) / 2, y: (box[1] + box[3]) / 2 - banner / 2 / scale }, scale: scale,
+      animation: animate ? { duration: 350, easingFunction: "easeInOutQuad" } : false,
+    });
+  }
+
   var layoutDone = function () {};
   var layoutStarted = 0;
 
   function drawBadges(context) {
-    if (!shown.problems.length || network.getScale() < 0.2) return;
+    // In screen pixels, so a badge stays legible at any zoom; none on dots too small to carry
+    // one (the problem view and the tooltip still say it).
+    if (!shown.problems.length) return;
+    var scale = network.getScale();
+    var translation = network.body.view.translation;
+    var ratio = network.canvas.pixelRatio || window.devicePixelRatio || 1;
+    var size = canvasSize();
     var list = shown.problems.length > 3000 ? shown.problems.slice(0, 3000) : shown.problems;
-    var positions = network.getPositions(list);
     context.save();
-    context.font = "bold 10px system-ui, sans-serif";
+    context.setTransform(ratio, 0, 0, ratio, 0, 0);
+    context.font = "bold 10px " + FONT;
     context.textAlign = "center";
     context.textBaseline = "middle";
     list.forEach(function (i) {
-      var at = positions[i];
-      if (!at) return;
-      var size = visNodes[i].size || 10;
-      var x = at.x + size * 0.8, y = at.y - size * 0.8;
+      var node = network.body.nodes[i];
+      if (!node) return;
+      var r = (node.options.size || 10) * scale;
+      var x = node.x * scale + translation.x + r * 0.75, y = node.y * scale + translation.y - r * 0.75;
+      if (x < -10 || y < -10 || x > size[0] + 10 || y > size[1] + 10) return;
       var text = String(table[i][DIAGNOSTICS].length);
+      if (r < 6) return;
       var radius = text.length > 1 ? 8.5 : 7;
       context.beginPath();
       context.arc(x, y, radius, 0, 2 * Math.PI);
       context.fillStyle = "#dc2626";
       context.fill();
       context.lineWidth = 1.5;
-      context.strokeStyle = "#ffffff";
+      context.strokeStyle = THEMES[theme].bg;
       context.stroke();
       context.fillStyle = "#ffffff";
       context.fillText(text, x, y + 0.5);
     });
     context.restore();
+  }
+
+  function fadeThreshold() {
+    // The label size (CSS px at the current zoom) from which a label starts to show; the
+    // text fade slider (-3..3, as Obsidian's) moves it.
+    return 9 * Math.pow(1.45, display.fade);
+  }
+
+  function drawLabels(context) {
+    var t = THEMES[theme];
+    var scale = network.getScale();
+    var translation = network.body.view.translation;
+    var ratio = network.canvas.pixelRatio || window.devicePixelRatio || 1;
+    var size = canvasSize();
+    var threshold = fadeThreshold();
+    var near = hoverSet();
+    var cell = 64, grid = new Map(), boxes = [];
+    var count_ = 0, smallest = Infinity;
+    function collides(box) {
+      for (var gx = Math.floor(box[0] / cell); gx <= Math.floor(box[2] / cell); gx++) {
+        for (var gy = Math.floor(box[1] / cell); gy <= Math.floor(box[3] / cell); gy++) {
+          var list = grid.get(gx + "," + gy);
+          if (!list) continue;
+          for (var k = 0; k < list.length; k++) {
+            var o = list[k];
+            if (box[0] < o[2] && o[0] < box[2] && box[1] < o[3] && o[1] < box[3]) return true;
+          }
+        }
+      }
+      return false;
+    }
+    function insert(box) {
+      for (var gx = Math.floor(box[0] / cell); gx <= Math.floor(box[2] / cell); gx++) {
+        for (var gy = Math.floor(box[1] / cell); gy <= Math.floor(box[3] / cell); gy++) {
+          var key = gx + "," + gy;
+          if (!grid.has(key)) grid.set(key, []);
+          grid.get(key).push(box);
+        }
+      }
+    }
+    context.save();
+    context.setTransform(ratio, 0, 0, ratio, 0, 0);
+    context.textAlign = "center";
+    context.textBaseline = "top";
+    context.lineJoin = "round";
+    var order = near ? Array.from(near).filter(function (i) { return shown.set.has(i); })
+      .sort(function (a, b) { return (b === state.hover) - (a === state.hover) || rank[a] - rank[b]; })
+      .concat(shown.order) : shown.order;
+    (shown.titles || []).forEach(function (title) {
+      var x = title.x * scale + translation.x, y = title.y * scale + translation.y;
+      var px = clamp(22 * scale, 13, 30);
+      context.font = "600 " + px.toFixed(1) + "px " + FONT;
+      var width = context.measureText(title.text).width;
+      insert([x - width / 2 - 4, y, x + width / 2 + 4, y + px * 1.2]);
+      context.lineWidth = 4;
+      context.strokeStyle = t.halo;
+      context.strokeText(title.text, x, y);
+      context.fillStyle = data.rules[title.rule] && data.rules[title.rule][1] === "error" ? "#dc2626" : t.ink;
+      context.fillText(title.text, x, y);
+    });
+    // Dots drawn big enough to see are obstacles too: a label never covers them.
+    order.forEach(function (id) {
+      var node = network.body.nodes[id];
+      if (!node) return;
+      var r = (node.options.size || 10) * scale;
+      if (r < 5) return;
+      var x = node.x * scale + translation.x, y = node.y * scale + translation.y;
+      if (x < -50 || x > size[0] + 50 || y < -50 || y > size[1] + 50) return;
+      insert([x - r - 1, y - r - 1, x + r + 1, y + r + 1]);
+    });
+    var done = new Set();
+    for (var k = 0; k < order.length && count_ < MAX_LABELS; k++) {
+      var id = order[k];
+      if (done.has(id)) continue;
+      done.add(id);
+      var node = network.body.nodes[id];
+      if (!node) continue;
+      var x = node.x * scale + translation.x, y = node.y * scale + translation.y;
+      if (x < -200 || x > size[0] + 200 || y < -40 || y > size[1] + 40) continue;
+      var radius = (node.options.size || 10) * scale;
+      var raw = (shown.layout === "tree" ? treeFont : 12 + (node.options.size || 10) * 0.25) * scale;
+      var important = shown.always || k < ALWAYS_LABELLED || id === state.selected || id === state.hover ||
+        (near && near.has(id)) || typeof id !== "number";
+      // The most important notes need less zoom before their label shows (Obsidian shows
+      // none when zoomed out; a first view with no names on it says nothing).
+      var need = threshold * (0.3 + 0.7 * Math.min(1, k / Math.max(order.length, 1) * 3));
+      var alpha = important ? 1 : clamp((raw - need) / (0.4 * need), 0, 1);
+      if (alpha <= 0.05) continue;
+      var px = clamp(raw, MIN_LABEL_PX, MAX_LABEL_PX);
+      var text = typeof id === "number" ? shortLabel(id) : labelOf(id);
+      var width = textWidth(id, px);
+      var top = y + radius + 2;
+      var box = [x - width / 2 - 2, top, x + width / 2 + 2, top + px * 1.15];
+      if (collides(box)) continue;
+      insert(box);
+      boxes.push(box);
+      context.globalAlpha = alpha * (near && !near.has(id) ? 0.3 : 1);
+      context.font = (id === state.selected || id === state.hover ? "600 " : "") + px.toFixed(1) + "px " + FONT;
+      context.lineWidth = 3;
+      context.strokeStyle = t.halo;
+      context.strokeText(text, x, top);
+      context.fillStyle = t.ink;
+      context.fillText(text, x, top);
+      count_++;
+      smallest = Math.min(smallest, px);
+    }
+    context.restore();
+    drawn.labels = count_;
+    drawn.boxes = boxes;
+    drawn.minLabelPx = count_ ? Math.round(smallest * 10) / 10 : 0;
   }
 
   // ---- details, tooltip, search ----------------------------------------------------------
@@ -428,18 +1046,21 @@
       "&file=" + encodeURIComponent(table[i][PATH]);
   }
 
-  function canOpen(i) { return data.obsidian && table[i][KIND] !== KIND_GHOST; }
+  function canOpen(i) {
+    return data.obsidian && typeof i === "number" && table[i][KIND] !== KIND_GHOST && table[i][KIND] !== KIND_TAG;
+  }
 
   function facts(i) {
     var row = table[i];
     var list = [];
     if (row[KIND] === KIND_GHOST) list.push(["missing", "no file in the vault has this name"]);
+    else if (row[KIND] === KIND_TAG) list.push(["tag", plural(row[IN], "note")]);
     else list.push(["path", row[PATH]]);
     if (row[ALIASES].length) list.push(["aliases", row[ALIASES].join(", ")]);
     if (row[TAGS].length) list.push(["tags", row[TAGS].map(function (t) { return "#" + t; }).join(" ")]);
     if (parents[i].length) list.push(["parents", parents[i].map(labelOf).join(", ")]);
     if (children[i].length) list.push(["children", String(children[i].length)]);
-    list.push(["links", "in " + row[IN] + " \u00b7 out " + row[OUT]]);
+    if (row[KIND] !== KIND_TAG) list.push(["links", "in " + row[IN] + " \u00b7 out " + row[OUT]]);
     if (row[ORPHAN]) list.push(["orphan", "nothing links to it"]);
     return list;
   }
@@ -478,22 +1099,24 @@
     if (!pointer || !network) return;
     var i = network.getNodeAt(pointer);
     if (i === undefined) { tooltip.hidden = true; return; }
-    var row = table[i];
     tooltip.textContent = "";
     var title = document.createElement("div");
     title.className = "title";
     title.textContent = labelOf(i);
     tooltip.append(title);
-    var lines = facts(i).map(function (fact) { return fact[0] + ": " + fact[1]; });
-    tooltip.append(document.createTextNode(lines.join("\n")));
-    var problems = row[DIAGNOSTICS];
-    if (problems.length) {
-      var box = document.createElement("div");
-      box.className = "problem";
-      var shownProblems = problems.slice(0, 12);
-      var more = problems.length > 12 ? "\n\u2026 and " + (problems.length - 12) + " more" : "";
-      box.textContent = plural(problems.length, "problem") + ":\n" + shownProblems.join("\n") + more;
-      tooltip.append(box);
+    if (typeof i !== "number") {
+      tooltip.append(document.createTextNode("click to show them"));
+    } else {
+      var lines = facts(i).map(function (fact) { return fact[0] + ": " + fact[1]; });
+      tooltip.append(document.createTextNode(lines.join("\n")));
+      var problems = table[i][DIAGNOSTICS];
+      if (problems.length) {
+        var box = document.createElement("div");
+        box.className = "problem";
+        var more = problems.length > 12 ? "\n\u2026 and " + (problems.length - 12) + " more" : "";
+        box.textContent = plural(problems.length, "problem") + ":\n" + problems.slice(0, 12).join("\n") + more;
+        tooltip.append(box);
+      }
     }
     tooltip.hidden = false;
     var stage = $("stage").getBoundingClientRect();
@@ -507,7 +1130,7 @@
     var key = fold(query.trim());
     if (!key) return [];
     var found = [];
-    for (var i = 0; i < count; i++) {
+    for (var i = 0; i < total; i++) {
       var score = -1, via = "";
       var name = names[i];
       if (name === key) score = 0;
@@ -526,7 +1149,7 @@
       if (score >= 0) found.push({ id: i, score: score, via: via });
     }
     found.sort(function (a, b) {
-      return a.score - b.score || degree[b.id] - degree[a.id] || (names[a.id] < names[b.id] ? -1 : 1);
+      return a.score - b.score || rank[a.id] - rank[b.id] || (names[a.id] < names[b.id] ? -1 : 1);
     });
     return found.slice(0, 20);
   }
@@ -569,6 +1192,7 @@
     state.selected = i;
     showDetails(i);
     updateButtons();
+    shown.order = orderForLabels();
     if (i >= 0 && shown.set.has(i)) network.selectNodes([i]);
     else network.unselectAll();
   }
@@ -580,104 +1204,142 @@
       render();
       return;
     }
-    network.focus(i, { scale: Math.max(network.getScale(), 1), animation: { duration: 300, easingFunction: "easeInOutQuad" } });
+    // Centre on the hit at a scale that shows its neighbourhood, never a 1:1 pile of labels.
+    var size = canvasSize();
+    var node = network.body.nodes[i];
+    var reach = 0;
+    adjacency[i].forEach(function (e) {
+      var other_ = network.body.nodes[other(e, i)];
+      if (other_) reach = Math.max(reach, Math.abs(other_.x - node.x) * size[1] / size[0], Math.abs(other_.y - node.y));
+    });
+    var scale = reach ? clamp((size[1] / 2 - 40) / reach, 0.25, 1.2) : 1;
+    network.moveTo({ position: { x: node.x, y: node.y }, scale: scale,
+      animation: { duration: 300, easingFunction: "easeInOutQuad" } });
   }
 
-  // ---- controls --------------------------------------------------------------------------
+  // ---- sidebar: problems, groups, legend ----------------------------------------------------
 
-  function updateButtons() {
-    ["map", "hierarchy", "local"].forEach(function (name) {
-      $("view-" + name).classList.toggle("active", state.view === name);
+  function buildProblems() {
+    var select_ = $("f-rule");
+    var byRule = new Map();
+    for (var i = 0; i < count; i++) {
+      var seen = new Set();
+      table[i][CODES].forEach(function (code) {
+        if (seen.has(code)) return;
+        seen.add(code);
+        if (!byRule.has(code)) byRule.set(code, []);
+        byRule.get(code).push(i);
+      });
+    }
+    var codes = Array.from(byRule.keys()).sort();
+    codes.forEach(function (code) {
+      var option = document.createElement("option");
+      option.value = code;
+      option.textContent = code + " " + (data.rules[code] ? data.rules[code][0] : "") + " (" + byRule.get(code).length.toLocaleString("en") + ")";
+      select_.append(option);
     });
-    $("view-local").disabled = state.selected < 0;
+    var list = $("problem-list");
+    if (!codes.length) {
+      var none = document.createElement("p");
+      none.className = "muted";
+      none.textContent = "No problems found.";
+      list.append(none);
+    }
+    codes.forEach(function (code) {
+      var box = document.createElement("details");
+      box.dataset.rule = code;
+      var summary = document.createElement("summary");
+      var rule = data.rules[code] || ["", ""];
+      summary.textContent = code + " " + rule[0] + " \u00b7 " + plural(byRule.get(code).length, "note");
+      box.className = "rule " + rule[1];
+      box.append(summary);
+      box.addEventListener("toggle", function () {
+        if (!box.open || box.dataset.filled) return;
+        box.dataset.filled = "1";
+        var notes = byRule.get(code).slice().sort(problemOrder);
+        var items = document.createElement("ol");
+        notes.slice(0, 300).forEach(function (i) {
+          var item = document.createElement("li");
+          item.dataset.path = table[i][PATH];
+          item.textContent = labelOf(i);
+          var n = table[i][CODES].filter(function (c) { return c === code; }).length;
+          if (n > 1) {
+            var small = document.createElement("small");
+            small.textContent = " \u00d7" + n;
+            item.append(small);
+          }
+          item.addEventListener("click", function () { goTo(i); });
+          items.append(item);
+        });
+        box.append(items);
+        if (notes.length > 300) {
+          var more = document.createElement("p");
+          more.className = "muted";
+          more.textContent = "\u2026 and " + (notes.length - 300).toLocaleString("en") + " more: choose the rule above to see them on the graph.";
+          box.append(more);
+        }
+      });
+      list.append(box);
+    });
   }
 
-  function buildControls() {
-    $("vault-name").textContent = data.vault;
-    var notes = 0, ghosts = 0, attachments = 0, withProblems = 0;
-    var tagCounts = new Map(), folderCounts = new Map();
-    table.forEach(function (row) {
-      if (row[KIND] === KIND_NOTE) notes++;
-      else if (row[KIND] === KIND_GHOST) ghosts++;
-      else attachments++;
-      if (row[DIAGNOSTICS].length) withProblems++;
-      row[TAGS].forEach(function (tag) { tagCounts.set(tag, (tagCounts.get(tag) || 0) + 1); });
-      if (row[KIND] !== KIND_GHOST) folderCounts.set(row[TOP], (folderCounts.get(row[TOP]) || 0) + 1);
+  function buildGroupEditor() {
+    var box = $("groups");
+    box.textContent = "";
+    queryGroups.forEach(function (group, k) {
+      var row = document.createElement("div");
+      row.className = "group-row";
+      var color = document.createElement("input");
+      color.type = "color";
+      color.value = group.color;
+      color.setAttribute("aria-label", "colour of group " + (k + 1));
+      color.addEventListener("change", function () { group.color = color.value; buildLegend(); restyle(); });
+      var query = document.createElement("input");
+      query.type = "text";
+      query.value = group.query;
+      query.placeholder = "path:, tag:, file: or text";
+      query.spellcheck = false;
+      query.setAttribute("aria-label", "query of group " + (k + 1));
+      query.addEventListener("change", function () {
+        group.query = query.value;
+        group.matches = parseQuery(query.value);
+        buildLegend();
+        restyle();
+      });
+      var remove = document.createElement("button");
+      remove.type = "button";
+      remove.textContent = "\u00d7";
+      remove.title = "remove this group";
+      remove.addEventListener("click", function () {
+        queryGroups.splice(k, 1);
+        setGroups(queryGroups);
+      });
+      row.append(color, query, remove);
+      box.append(row);
     });
-    $("stats").textContent = [plural(notes, "note"), plural(attachments, "attachment"),
-      plural(ghosts, "missing note"), plural(visEdges.length, "link"),
-      plural(withProblems, "note") + " with problems"].join(" \u00b7 ");
+  }
 
+  function nextGroupColor() {
+    var used = new Set(queryGroups.map(function (g) { return g.color; })
+      .concat(data.groups.map(function (g) { return g.color; })));
+    return data.palette.find(function (c) { return !used.has(c); }) || data.palette[queryGroups.length % data.palette.length];
+  }
+
+  function buildLegend() {
     var legend = $("legend-groups");
+    legend.textContent = "";
+    queryGroups.forEach(function (group) {
+      if (!group.matches) return;
+      var n = 0;
+      for (var i = 0; i < total; i++) if (baseColor(i) === group.color && group.matches(i)) n++;
+      legend.append(legendItem(group.color, group.query, n));
+    });
     var rest = 0, restGroups = 0;
     data.groups.forEach(function (group, k) {
-      if (k >= 12) { rest += group.count; restGroups++; return; }
+      if (k >= data.palette.length) { rest += group.count; restGroups++; return; }
       legend.append(legendItem(group.color, group.name, group.count));
     });
     if (restGroups) legend.append(legendItem(colors.other, plural(restGroups, "smaller group"), rest));
-
-    var tags = Array.from(tagCounts.keys()).sort(function (a, b) {
-      return tagCounts.get(b) - tagCounts.get(a) || (a < b ? -1 : 1);
-    });
-    tags.forEach(function (tag) {
-      var option = document.createElement("option");
-      option.value = tag;
-      option.textContent = "#" + tag + " (" + tagCounts.get(tag) + ")";
-      $("f-tag").append(option);
-    });
-    Array.from(folderCounts.keys()).sort().forEach(function (folder) {
-      var row = document.createElement("label");
-      row.className = "row";
-      var box = document.createElement("input");
-      box.type = "checkbox";
-      box.checked = true;
-      box.addEventListener("change", function () {
-        if (box.checked) hiddenFolders.delete(folder); else hiddenFolders.add(folder);
-        render();
-      });
-      row.append(box, document.createTextNode(" " + (folder || "(vault root)") + " (" + folderCounts.get(folder) + ")"));
-      $("f-folders").append(row);
-    });
-
-    [["f-ghosts", "ghosts"], ["f-attachments", "attachments"], ["f-orphans", "orphans"], ["f-problems", "problems"]]
-      .forEach(function (pair) {
-        $(pair[0]).addEventListener("change", function () { filters[pair[1]] = $(pair[0]).checked; render(); });
-      });
-    $("f-tag").addEventListener("change", function () { filters.tag = $("f-tag").value; render(); });
-    $("view-map").addEventListener("click", function () { state.view = "map"; render(); });
-    $("view-hierarchy").addEventListener("click", function () { state.view = "hierarchy"; render(); });
-    $("view-local").addEventListener("click", function () { if (state.selected >= 0) { state.view = "local"; render(); } });
-    $("depth").addEventListener("change", function () {
-      state.depth = Number($("depth").value);
-      if (state.view === "local") render();
-    });
-    $("show-all").addEventListener("click", function () {
-      state.showAll = true;
-      state.view = "map";
-      $("show-all").hidden = true;
-      render();
-    });
-    $("search").addEventListener("input", showResults);
-    $("search").addEventListener("keydown", function (event) {
-      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-        event.preventDefault();
-        if (!results.length) return;
-        active = (active + (event.key === "ArrowDown" ? 1 : results.length - 1)) % results.length;
-        markActive();
-      } else if (event.key === "Enter" && results.length) {
-        event.preventDefault();
-        goTo(results[active].id);
-      } else if (event.key === "Escape") {
-        $("search").value = "";
-        showResults();
-      }
-    });
-    $("graph").addEventListener("pointermove", function (event) {
-      var box = $("graph").getBoundingClientRect();
-      pointer = { x: event.clientX - box.left, y: event.clientY - box.top };
-      if (!pointerQueued) { pointerQueued = true; requestAnimationFrame(showTooltip); }
-    });
-    $("graph").addEventListener("pointerleave", function () { pointer = null; tooltip.hidden = true; });
   }
 
   function legendItem(color, name, n) {
@@ -694,10 +1356,233 @@
     return item;
   }
 
+  // ---- controls --------------------------------------------------------------------------
+
+  function updateButtons() {
+    ["map", "hierarchy", "local"].forEach(function (name) {
+      $("view-" + name).classList.toggle("active", state.view === name);
+    });
+    $("view-local").disabled = state.selected < 0;
+  }
+
+  function setTheme(name) {
+    theme = name === "dark" ? "dark" : "light";
+    document.body.classList.toggle("dark", theme === "dark");
+    // The legend's swatches take the page's colours, so legend and graph cannot disagree.
+    var root = document.body.style;
+    root.setProperty("--ghost", colors.ghost);
+    root.setProperty("--attachment", colors.attachment);
+    root.setProperty("--up", theme === "dark" ? colors.upDark : colors.up);
+    root.setProperty("--link", theme === "dark" ? colors.linkDark : colors.link);
+    root.setProperty("--note", data.groups.length ? data.groups[0].color : colors.other);
+    $("theme").textContent = theme === "dark" ? "Light theme" : "Dark theme";
+    $("theme").setAttribute("aria-pressed", String(theme === "dark"));
+    restyle();
+    if (network) network.redraw();
+  }
+
+  function zoomBy(factor) {
+    network.moveTo({ scale: clamp(network.getScale() * factor, 0.02, 8), animation: { duration: 150 } });
+  }
+
+  function panBy(dx, dy) {
+    var at = network.getViewPosition();
+    var scale = network.getScale();
+    network.moveTo({ position: { x: at.x + dx / scale, y: at.y + dy / scale }, animation: { duration: 150 } });
+  }
+
+  function setFilterValue(name, value) {
+    if (name === "rule") {
+      filters.rule = ruleCode(value || "");
+      $("f-rule").value = filters.rule;
+      if (state.view !== "map") state.view = "map";
+    } else if (name === "search") {
+      filters.search = String(value || "");
+      searchMatcher = parseQuery(filters.search);
+      if (!searchMatcher) filters.search = "";
+      $("f-search").checked = Boolean(filters.search);
+      if (filters.search && $("search").value !== filters.search) $("search").value = filters.search;
+    } else if (name === "tag") {
+      filters.tag = value || "";
+      $("f-tag").value = filters.tag;
+    } else {
+      filters[name] = Boolean(value);
+      var box = { ghosts: "f-ghosts", attachments: "f-attachments", orphans: "f-orphans",
+        problems: "f-problems", tags: "f-tags" }[name];
+      if (box) $(box).checked = Boolean(value);
+    }
+    render();
+  }
+
+  function setDisplay(name, value) {
+    if (name === "arrows") { display.arrows = Boolean(value); $("d-arrows").checked = display.arrows; }
+    else {
+      display[name] = Number(value);
+      var input = { fade: "d-fade", size: "d-size", thickness: "d-thickness" }[name];
+      if (input) $(input).value = String(display[name]);
+    }
+    restyle();
+    network.redraw();
+  }
+
+  function setLocal(name, value) {
+    if (name === "depth") {
+      state.depth = clamp(Math.round(Number(value)) || 1, 1, 5);
+      $("depth").value = String(state.depth);
+    } else {
+      local[name] = Boolean(value);
+      var box = { incoming: "l-in", outgoing: "l-out", neighbours: "l-neighbours" }[name];
+      if (box) $(box).checked = local[name];
+    }
+    if (state.view === "local") render();
+  }
+
+  var searchTimer = 0;
+
+  function buildControls() {
+    $("vault-name").textContent = data.vault;
+    var notes = 0, ghosts = 0, attachments = 0, withProblems = 0;
+    var tagCounts = new Map(), folderCounts = new Map();
+    for (var i = 0; i < count; i++) {
+      var row = table[i];
+      if (row[KIND] === KIND_NOTE) notes++;
+      else if (row[KIND] === KIND_GHOST) ghosts++;
+      else attachments++;
+      if (row[DIAGNOSTICS].length) withProblems++;
+      row[TAGS].forEach(function (tag) { tagCounts.set(tag, (tagCounts.get(tag) || 0) + 1); });
+      if (row[KIND] !== KIND_GHOST) folderCounts.set(row[TOP], (folderCounts.get(row[TOP]) || 0) + 1);
+    }
+    $("stats").textContent = [plural(notes, "note"), plural(attachments, "attachment"),
+      plural(ghosts, "missing note"), plural(edgeCount, "link"),
+      plural(withProblems, "note") + " with problems"].join(" \u00b7 ");
+
+    var tags = Array.from(tagCounts.keys()).sort(function (a, b) {
+      return tagCounts.get(b) - tagCounts.get(a) || (a < b ? -1 : 1);
+    });
+    tags.forEach(function (tag) {
+      var option = document.createElement("option");
+      option.value = tag;
+      option.textContent = "#" + tag + " (" + tagCounts.get(tag) + ")";
+      $("f-tag").append(option);
+    });
+    Array.from(folderCounts.keys()).sort().forEach(function (folder) {
+      var label = document.createElement("label");
+      label.className = "row";
+      var box = document.createElement("input");
+      box.type = "checkbox";
+      box.checked = true;
+      box.addEventListener("change", function () {
+        if (box.checked) hiddenFolders.delete(folder); else hiddenFolders.add(folder);
+        render();
+      });
+      label.append(box, document.createTextNode(" " + (folder || "(vault root)") + " (" + folderCounts.get(folder) + ")"));
+      $("f-folders").append(label);
+    });
+    buildProblems();
+
+    [["f-ghosts", "ghosts"], ["f-attachments", "attachments"], ["f-orphans", "orphans"],
+      ["f-problems", "problems"], ["f-tags", "tags"]].forEach(function (pair) {
+      $(pair[0]).checked = filters[pair[1]];
+      $(pair[0]).addEventListener("change", function () { setFilterValue(pair[1], $(pair[0]).checked); });
+    });
+    $("f-tag").addEventListener("change", function () { setFilterValue("tag", $("f-tag").value); });
+    $("f-rule").addEventListener("change", function () { setFilterValue("rule", $("f-rule").value); });
+    $("f-search").addEventListener("change", function () {
+      setFilterValue("search", $("f-search").checked ? $("search").value : "");
+    });
+    $("view-map").addEventListener("click", function () { state.view = "map"; render(); });
+    $("view-hierarchy").addEventListener("click", function () { state.view = "hierarchy"; render(); });
+    $("view-local").addEventListener("click", function () { if (state.selected >= 0) { state.view = "local"; render(); } });
+    $("depth").addEventListener("change", function () { setLocal("depth", $("depth").value); });
+    [["l-in", "incoming"], ["l-out", "outgoing"], ["l-neighbours", "neighbours"]].forEach(function (pair) {
+      $(pair[0]).addEventListener("change", function () { setLocal(pair[1], $(pair[0]).checked); });
+    });
+    $("d-arrows").checked = display.arrows;
+    $("d-arrows").addEventListener("change", function () { setDisplay("arrows", $("d-arrows").checked); });
+    [["d-fade", "fade"], ["d-size", "size"], ["d-thickness", "thickness"]].forEach(function (pair) {
+      $(pair[0]).value = String(display[pair[1]]);
+      $(pair[0]).addEventListener("input", function () { setDisplay(pair[1], $(pair[0]).value); });
+    });
+    $("relayout").addEventListener("click", relayout);
+    $("theme").addEventListener("click", function () { setTheme(theme === "dark" ? "light" : "dark"); });
+    $("add-group").addEventListener("click", function () {
+      queryGroups.push({ query: "", color: nextGroupColor(), matches: null });
+      buildGroupEditor();
+      var inputs = $("groups").querySelectorAll("input[type=text]");
+      if (inputs.length) inputs[inputs.length - 1].focus();
+    });
+    $("show-all").addEventListener("click", function () {
+      state.showAll = true;
+      state.view = "map";
+      $("show-all").hidden = true;
+      render();
+    });
+    $("search").addEventListener("input", function () {
+      showResults();
+      if (!$("f-search").checked) return;
+      clearTimeout(searchTimer);
+      searchTimer = setTimeout(function () { setFilterValue("search", $("search").value); }, 250);
+    });
+    $("search").addEventListener("keydown", function (event) {
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        if (!results.length) return;
+        active = (active + (event.key === "ArrowDown" ? 1 : results.length - 1)) % results.length;
+        markActive();
+      } else if (event.key === "Enter" && results.length) {
+        event.preventDefault();
+        goTo(results[active].id);
+      } else if (event.key === "Escape") {
+        clearSearch();
+        $("search").blur();
+      }
+    });
+    document.addEventListener("keydown", function (event) {
+      var tag = event.target && event.target.tagName;
+      if (tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA" || event.ctrlKey || event.metaKey || event.altKey) return;
+      var key = event.key;
+      if (key === "/") { event.preventDefault(); $("search").focus(); }
+      else if (key === "Escape") { clearSearch(); select(-1); }
+      else if (key === "+" || key === "=") zoomBy(1.25);
+      else if (key === "-" || key === "_") zoomBy(0.8);
+      else if (key === "0") fitTo(shown.ids.concat(Array.from(folds.keys())), true);
+      else if (key === "ArrowLeft") panBy(-80, 0);
+      else if (key === "ArrowRight") panBy(80, 0);
+      else if (key === "ArrowUp") panBy(0, -80);
+      else if (key === "ArrowDown") panBy(0, 80);
+      else return;
+      event.preventDefault();
+    });
+    $("graph").addEventListener("pointermove", function (event) {
+      var box = $("graph").getBoundingClientRect();
+      pointer = { x: event.clientX - box.left, y: event.clientY - box.top };
+      if (!pointerQueued) { pointerQueued = true; requestAnimationFrame(showTooltip); }
+    });
+    $("graph").addEventListener("pointerleave", function () { pointer = null; tooltip.hidden = true; });
+  }
+
+  function clearSearch() {
+    $("search").value = "";
+    showResults();
+    if (filters.search) setFilterValue("search", "");
+  }
+
+  function relayout() {
+    if (state.view === "map" && !filters.problems && !filters.rule) state.relayout = true;
+    render();
+  }
+
   // ---- start -----------------------------------------------------------------------------
 
   function start() {
+    queryGroups = settings.colorGroups.map(function (group) {
+      return { query: group.query, color: group.color, matches: parseQuery(group.query) };
+    });
     buildControls();
+    buildGroupEditor();
+    buildLegend();
+    var dark = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
+    setTheme(dark ? "dark" : "light");
     var options = data.options;
     options.physics.enabled = false;
     network = new vis.Network($("graph"), { nodes: new vis.DataSet([]), edges: new vis.DataSet([]) }, options);
@@ -708,13 +1593,17 @@
       if (elapsed > LAYOUT_MS) network.stopSimulation();
     });
     network.on("stabilizationIterationsDone", function () { layoutDone(); });
-    network.on("afterDrawing", function (context) { hook.frames++; drawBadges(context); });
+    network.on("afterDrawing", function (context) { hook.frames++; drawBadges(context); drawLabels(context); });
     network.on("click", function (event) {
-      select(event.nodes.length ? event.nodes[0] : -1);
+      var id = event.nodes.length ? event.nodes[0] : -1;
+      if (typeof id === "string") { unfolded.add(folds.get(id).parent); render(); return; }
+      select(id);
     });
     network.on("doubleClick", function (event) {
       if (event.nodes.length && canOpen(event.nodes[0])) window.location.href = obsidianUrl(event.nodes[0]);
     });
+    network.on("hoverNode", function (event) { state.hover = event.node; restyle(); });
+    network.on("blurNode", function () { state.hover = null; restyle(); });
     network.on("dragStart", function () { tooltip.hidden = true; });
     render();
   }
@@ -722,23 +1611,45 @@
   function find(key) {
     if (typeof key === "number") return key;
     var wanted = fold(key);
-    for (var i = 0; i < count; i++) if (pathKeys[i] === wanted) return i;
-    for (i = 0; i < count; i++) if (names[i] === wanted) return i;
+    for (var i = 0; i < total; i++) if (pathKeys[i] === wanted) return i;
+    for (i = 0; i < total; i++) if (names[i] === wanted) return i;
     return -1;
   }
 
   function keyOf(i) { return table[i][PATH] || labelOf(i); }
 
   function describe(i) {
-    return { id: i, label: labelOf(i), path: table[i][PATH], kind: ["note", "attachment", "ghost"][table[i][KIND]] };
+    var node = nodeSet && nodeSet.get(i);
+    return {
+      id: i, label: labelOf(i), path: table[i][PATH],
+      kind: ["note", "attachment", "ghost", "tag"][table[i][KIND]],
+      color: baseColor(i),
+      fill: node ? node.color.background : null,
+      border: node ? node.color.border : null,
+    };
   }
 
   function openLocal(i, depth) {
-    state.depth = depth || state.depth;
-    $("depth").value = String(state.depth);
+    if (depth) setLocal("depth", depth);
     select(i);
     state.view = "local";
     render();
+  }
+
+  function viewport() {
+    var scale = network.getScale();
+    var translation = network.body.view.translation;
+    var size = canvasSize();
+    var box = bounds(shown.ids.concat(Array.from(folds.keys())), false);
+    return {
+      scale: scale,
+      box: isFinite(box[0]) ? [box[0] * scale + translation.x, box[1] * scale + translation.y,
+        box[2] * scale + translation.x, box[3] * scale + translation.y] : [0, 0, 0, 0],
+      canvas: size,
+      minLabelPx: drawn.minLabelPx,
+      labels: drawn.labels,
+      labelBoxes: drawn.boxes || [],
+    };
   }
 
   // The test hook: tests ask the page what it shows instead of reading pixels. Nodes are named
@@ -747,34 +1658,45 @@
     get ready() { return hook.ready; },
     get frames() { return hook.frames; },
     get view() { return state.view; },
+    get theme() { return theme; },
+    get selected() { return state.selected >= 0 ? keyOf(state.selected) : null; },
     nodeCount: function () { return count; },
-    edgeCount: function () { return visEdges.length; },
+    edgeCount: function () { return edgeCount; },
     visibleNodeCount: function () { return shown.ids.length; },
     counts: function () {
       var kinds = [0, 0, 0];
-      table.forEach(function (row) { kinds[row[KIND]]++; });
+      for (var i = 0; i < count; i++) kinds[table[i][KIND]]++;
       return {
-        nodes: count, edges: visEdges.length, notes: kinds[0], attachments: kinds[1], ghosts: kinds[2],
+        nodes: count, edges: edgeCount, notes: kinds[0], attachments: kinds[1], ghosts: kinds[2],
         shownNodes: shown.ids.length, shownEdges: shown.edges.length,
-        drawnNodes: network ? network.body.nodeIndices.length : 0,
-        drawnEdges: network ? network.body.edgeIndices.length : 0,
+        drawnNodes: network ? network.body.nodeIndices.length - folds.size : 0,
+        drawnEdges: network ? network.body.edgeIndices.length - folds.size : 0,
       };
     },
+    viewport: viewport,
     search: function (query) { return search(query).map(function (r) { return keyOf(r.id); }); },
     shown: function () { return shown.ids.map(describe); },
+    shownEdges: function () {
+      return shown.edges.map(function (e) { return [keyOf(visEdges[e].from), keyOf(visEdges[e].to)]; });
+    },
     focus: function (key) { var i = find(key); if (i >= 0) goTo(i); return i >= 0; },
     select: function (key) { var i = find(key); select(i); return i >= 0; },
+    hover: function (key) {
+      var i = key === null ? null : find(key);
+      state.hover = i === -1 ? null : i;
+      restyle();
+      network.redraw();
+      return state.hover !== null;
+    },
     localGraph: function (key, depth) { var i = find(key); if (i >= 0) openLocal(i, depth); return i >= 0; },
+    setLocal: setLocal,
     reset: function () { select(-1); state.view = "map"; render(); },
     setView: function (name) { state.view = name; render(); },
-    showGhosts: function (on) { $("f-ghosts").checked = Boolean(on); filters.ghosts = Boolean(on); render(); },
-    setFilter: function (name, value) {
-      var box = { ghosts: "f-ghosts", attachments: "f-attachments", orphans: "f-orphans", problems: "f-problems" }[name];
-      if (box) $(box).checked = Boolean(value);
-      if (name === "tag") $("f-tag").value = value;
-      filters[name] = value;
-      render();
-    },
+    showGhosts: function (on) { setFilterValue("ghosts", on); },
+    setFilter: setFilterValue,
+    setDisplay: setDisplay,
+    setTheme: setTheme,
+    relayout: relayout,
     showAll: function () { $("show-all").click(); },
     centreOffset: function (key) {
       var i = find(key);
