@@ -32,6 +32,7 @@ Choices the spec leaves open:
 from __future__ import annotations
 
 import asyncio
+import heapq
 import os
 import re
 import sys
@@ -161,6 +162,8 @@ class _Candidate:
     markdown: str | None
     alias: bool
     note: bool
+    words: tuple[str, ...]
+    path_key: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,7 +396,7 @@ class VaultServer(LanguageServer):
         if not 1 <= line <= len(lines):
             return types.Position(line=max(line - 1, 0), character=max(column - 1, 0))
         text = lines[line - 1]
-        units = self.workspace.position_codec.client_num_units(text[: max(column - 1, 0)])
+        units = _units(text[: max(column - 1, 0)], self.workspace.position_encoding)
         return types.Position(line=line - 1, character=units)
 
     def span_range(
@@ -464,11 +467,11 @@ class VaultServer(LanguageServer):
             if not note and "/" not in wiki:
                 wiki = name
             markdown = (wiki if "/" in wiki else name) + (".md" if note and "/" in wiki else "")
-            found.append(_Candidate(label, fold(label), path, wiki, markdown, False, note))
+            found.append(_candidate(label, path, wiki, markdown, alias=False, note=note))
         for path, note_record in self.engine.notes.items():
             for alias in note_record.aliases:
                 wiki = f"{name_form(index.names, path)}|{alias}"
-                found.append(_Candidate(alias, fold(alias), path, wiki, None, True, True))
+                found.append(_candidate(alias, path, wiki, None, alias=True, note=True))
         self.candidates = found
         return found
 
@@ -795,7 +798,7 @@ def make_server(
         if server.engine is None:
             return []
         symbols = []
-        for candidate in _ranked(server.names(), params.query, notes_only=True)[:LIMIT]:
+        for candidate in _ranked(server.names(), params.query, notes_only=True)[0]:
             folder = candidate.path.rsplit("/", 1)[0] if "/" in candidate.path else ""
             start = types.Position(line=0, character=0)
             symbols.append(
@@ -811,6 +814,16 @@ def make_server(
         return symbols
 
     return server
+
+
+def _units(text: str, encoding: str | None) -> int:
+    """The length of ``text`` in the client's code units (pygls counts them a character at a
+    time: a tenth of a second for the findings of a few hundred long lines)."""
+    if text.isascii() or encoding == types.PositionEncodingKind.Utf32:
+        return len(text)
+    if encoding == types.PositionEncodingKind.Utf8:
+        return len(text.encode("utf-8", "surrogatepass"))
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _buffer_changed(server: VaultServer, uri: str) -> None:
@@ -878,40 +891,59 @@ def _anchor_line(note: Note, subpath: str | None) -> int:
     return line
 
 
+def _candidate(
+    label: str, path: str, wiki: str, markdown: str | None, *, alias: bool, note: bool
+) -> _Candidate:
+    key = fold(label)
+    words = tuple(word for word in _WORDS.split(key) if word)
+    return _Candidate(label, key, path, wiki, markdown, alias, note, words, fold(path))
+
+
 def _ranked(
     candidates: Sequence[_Candidate], query: str, notes_only: bool = False, markdown: bool = False
-) -> list[_Candidate]:
+) -> tuple[list[_Candidate], bool]:
+    """The best ``LIMIT`` candidates for ``query``, best first, and whether more matched."""
     wanted = fold(query.strip())
     by_path = "/" in wanted
-    scored = []
-    for candidate in candidates:
-        if (notes_only or markdown) and not candidate.note:
+    pool = [
+        candidate
+        for candidate in candidates
+        if not ((notes_only or markdown) and not candidate.note)
+        and not (markdown and candidate.markdown is None)
+    ]
+    scored: list[tuple[int, bool, int, str, int]] = []
+    loose: list[int] = []
+    for number, candidate in enumerate(pool):
+        key = candidate.path_key if by_path else candidate.key
+        if key == wanted:
+            tier = -1
+        elif key.startswith(wanted):
+            tier = 0
+        elif wanted in key:
+            tier = 1 if any(word.startswith(wanted) for word in candidate.words) else 2
+        else:
+            loose.append(number)
             continue
-        if markdown and candidate.markdown is None:
-            continue
-        key = fold(candidate.path) if by_path else candidate.key
-        score = _score(wanted, key)
-        if score is not None:
-            scored.append(
-                (score, candidate.alias, len(candidate.label), candidate.label, candidate)
-            )
-    scored.sort(key=lambda item: item[:4])
-    return [item[4] for item in scored]
+        scored.append((tier, candidate.alias, len(candidate.label), candidate.label, number))
+    if len(scored) <= LIMIT:
+        # The letters in order, only when the closer matches leave room: it is the slow test.
+        for number in loose:
+            candidate = pool[number]
+            letters = iter(candidate.path_key if by_path else candidate.key)
+            if all(char in letters for char in wanted):
+                scored.append((3, candidate.alias, len(candidate.label), candidate.label, number))
+    best = heapq.nsmallest(LIMIT, scored)
+    return [pool[item[-1]] for item in best], len(scored) > LIMIT
 
 
 def _score(wanted: str, key: str) -> int | None:
-    if key == wanted:
-        return -1
+    """How well a heading's key matches what was typed (lower is better), None: not at all."""
     if not wanted or key.startswith(wanted):
         return 0
-    if any(word.startswith(wanted) for word in _WORDS.split(key)):
-        return 1
     if wanted in key:
-        return 2
+        return 1
     letters = iter(key)
-    if all(char in letters for char in wanted):
-        return 3
-    return None
+    return 2 if all(char in letters for char in wanted) else None
 
 
 def _complete(
@@ -975,9 +1007,8 @@ def _complete_link(
         replace = server.span_range(lines, line, offset + 1, line, column)
     else:
         query = unquote(inner) if markdown else inner
-        ranked = _ranked(server.names(), query, markdown=markdown)
-        more = len(ranked) > LIMIT
-        for candidate in ranked[:LIMIT]:
+        ranked, more = _ranked(server.names(), query, markdown=markdown)
+        for candidate in ranked:
             value = encode_destination(candidate.markdown or "") if markdown else candidate.wiki
             kind = types.CompletionItemKind.File
             if candidate.alias:
