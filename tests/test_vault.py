@@ -88,22 +88,28 @@ def test_each_path_belongs_to_the_vault_found_from_where_it_lies(tmp_path: Path)
         repo / "other/c.md",
         repo / "README.md",
     ]
+    # README.md has no vault: never one of its own, it goes with the first, outside it.
     assert vaults_of(paths, repo) == {
-        (repo / "notes").resolve(): paths[:3],
+        (repo / "notes").resolve(): [*paths[:3], paths[4]],
         (repo / "other").resolve(): [paths[3]],
-        repo.resolve(): [paths[4]],
     }
+    assert vaults_of([paths[4]], repo) == {(repo / "notes").resolve(): [paths[4]]}
 
 
-def test_a_vault_without_markers_is_the_one_checked_from(tmp_path: Path) -> None:
+def test_a_vault_without_markers_is_the_one_checked_from(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     write_files(tmp_path, {"v/a.md": "x", "v/sub/b.md": "x"})
     root = tmp_path / "v"
     assert vaults_of([root / "sub/b.md"], root) == {root.resolve(): [root / "sub/b.md"]}
+    assert str(root.resolve()) in capsys.readouterr().err
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    assert vaults_of([root / "sub/b.md"], elsewhere) == {
-        (root / "sub").resolve(): [root / "sub/b.md"]
+    # Never a vault of its own: the folder checked from is the vault, and the path outside it.
+    assert vaults_of([root / "sub/b.md"], elsewhere, quiet=True) == {
+        elsewhere.resolve(): [root / "sub/b.md"]
     }
+    assert capsys.readouterr().err == ""
 
 
 def test_the_sort_key_orders_findings_as_the_records_do() -> None:

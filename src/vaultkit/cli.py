@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from vaultkit import __version__
-from vaultkit.config import Config, find_vault, load_config
+from vaultkit.config import Config, load_config
 from vaultkit.explain import explain, explain_json, explain_text, find_note, parse_link
 from vaultkit.files import write_output
 from vaultkit.fix import fix_diff, fix_report, plan_fixes, write_fixes
@@ -183,11 +183,11 @@ def _settings(args: argparse.Namespace, paths: Sequence[Path] = ()) -> tuple[Pat
         if not root.is_dir():
             raise VaultkitError(f"{root}: the vault folder does not exist")
         root = root.resolve()
-    elif paths:
-        first = paths[0].resolve()
-        root = find_vault(first if first.is_dir() else first.parent)
     else:
-        root = find_vault(Path.cwd())
+        # The vault of the first path (or of the current folder); with no marker anywhere
+        # above it, the current folder, said once on stderr.
+        start = paths[0] if paths else Path.cwd()
+        root = next(iter(vaults_of([start], Path.cwd(), quiet=args.quiet)))
     return root, load_config(root)
 
 
@@ -230,7 +230,9 @@ def _vault_paths(root: Path, paths: Sequence[Path]) -> list[str]:
         try:
             inside = absolute.relative_to(root)
         except ValueError:
-            raise VaultkitError(f"{path}: not inside the vault {root}") from None
+            # Never a vault of its own (a repository's README.md beside its notes/ vault).
+            print(f"vaultkit: {path}: outside the vault {root}; skipped", file=sys.stderr)
+            continue
         relative.append(inside.as_posix())
     return relative
 
@@ -252,7 +254,7 @@ def lint_command(args: argparse.Namespace) -> int:
                 "(a pre-commit hook takes its settings from .vaultkit.toml, not from args)"
             )
     if args.vault is None and args.paths:
-        groups = vaults_of(args.paths, Path.cwd())
+        groups = vaults_of(args.paths, Path.cwd(), quiet=args.quiet)
     else:
         groups = {_settings(args, args.paths)[0]: list(args.paths)}
     if len(groups) > 1 and (args.fix or args.diff):

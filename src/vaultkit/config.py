@@ -68,11 +68,25 @@ class Config:
 
 def find_vault(start: Path) -> Path:
     """The nearest folder at or above ``start`` with ``.obsidian/`` or the config, else it."""
+    found = marked_vault(start)
+    return start.resolve() if found is None else found
+
+
+def marked_vault(start: Path) -> Path | None:
+    """The nearest folder at or above ``start`` with ``.obsidian/`` or the config, if any."""
     start = start.resolve()
     for folder in (start, *start.parents):
         if (folder / ".obsidian").is_dir() or (folder / CONFIG_FILE).is_file():
             return folder
-    return start
+    return None
+
+
+def unmarked_notice(start: Path, root: Path) -> str:
+    """The line saying which folder was taken as the vault when no marker was found."""
+    return (
+        f"vaultkit: no .obsidian/ or {CONFIG_FILE} at or above {start.resolve()}; treating "
+        f"{root} as the vault; add {CONFIG_FILE} at the vault's root"
+    )
 
 
 def load_config(vault: Path) -> Config:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from functools import partial
 from pathlib import Path
 
 from vaultkit import cache
-from vaultkit.config import CONFIG_FILE, Config, find_vault, glob_matcher, load_config
+from vaultkit.config import Config, glob_matcher, load_config, marked_vault, unmarked_notice
 from vaultkit.index import build_index
 from vaultkit.model import Diagnostic, Edge, Note, Problem, VaultkitError, diagnostic_order
 from vaultkit.parallel import collector_paused, parse_groups, parse_paths
@@ -95,31 +96,65 @@ def check_vault(
     return Checked([item for item in found if wanted(item.path)], len(vault.notes))
 
 
-def vaults_of(paths: Iterable[Path], cwd: Path) -> dict[Path, list[Path]]:
+def vaults_of(paths: Iterable[Path], cwd: Path, *, quiet: bool = False) -> dict[Path, list[Path]]:
     """Group paths by the vault that holds each, found from the path's own location.
 
-    A path's vault is the nearest folder above it with ``.obsidian/`` or ``.vaultkit.toml``;
-    a path with neither above it belongs to the vault of ``cwd`` when it lies inside it (a
-    vault without markers, checked from its root), else to its own folder.
+    A path's vault is the nearest folder above it with ``.obsidian/`` or ``.vaultkit.toml``. A
+    path with neither above it is no note of any vault, never a vault of its own (a
+    repository's ``README.md`` beside its ``notes/`` vault): it is put with the first vault
+    found, for the CLI to skip with one line as a path outside it. When no path has a vault,
+    the vault is a marked folder right under an unmarked ``cwd`` (the repository's ``notes/``,
+    when the hook gets ``README.md`` alone; not when a folder is asked for), else the vault of
+    ``cwd``: its marked vault, or
+    else ``cwd`` itself, which is then said on stderr (unless ``quiet``); paths outside it are
+    skipped the same way.
     """
-    default = find_vault(cwd)
     marked: dict[Path, Path | None] = {}
     groups: dict[Path, list[Path]] = {}
+    strays: list[Path] = []
     for path in paths:
         absolute = path.resolve()
         start = absolute if absolute.is_dir() else absolute.parent
         if start not in marked:
-            found = find_vault(start)
-            marked[start] = found if _has_marker(found) else None
+            marked[start] = marked_vault(start)
         root = marked[start]
         if root is None:
-            root = default if absolute.is_relative_to(default) else start
-        groups.setdefault(root, []).append(path)
+            strays.append(path)
+        else:
+            groups.setdefault(root, []).append(path)
+    if strays and not groups:
+        # Files from a repository's root beside its vault (pre-commit passes README.md on its
+        # own): a marked folder just below ``cwd`` is the vault they lie outside of. A folder
+        # asked for (``.``, or no path at all) is the current folder's vault, as cli.md says.
+        child = None if any(path.is_dir() for path in strays) else _marked_child(cwd)
+        groups[child or default_vault(cwd, quiet=quiet)] = strays
+    elif strays:
+        next(iter(groups.values())).extend(strays)
     return groups
 
 
-def _has_marker(folder: Path) -> bool:
-    return (folder / ".obsidian").is_dir() or (folder / CONFIG_FILE).is_file()
+def _marked_child(cwd: Path) -> Path | None:
+    """The first folder right under an unmarked ``cwd`` that is marked as a vault, if any."""
+    if marked_vault(cwd) is not None:
+        return None
+    try:
+        children = sorted(entry.path for entry in os.scandir(cwd) if not entry.name.startswith("."))
+    except OSError:
+        return None
+    for child in map(Path, children):
+        if child.is_dir() and marked_vault(child) == child.resolve():
+            return child.resolve()
+    return None
+
+
+def default_vault(cwd: Path, *, quiet: bool = False) -> Path:
+    """The vault of ``cwd``: its marked vault, else ``cwd``, said on stderr unless ``quiet``."""
+    root = marked_vault(cwd)
+    if root is None:
+        root = cwd.resolve()
+        if not quiet:
+            print(unmarked_notice(cwd, root), file=sys.stderr)
+    return root
 
 
 def load_note(root: Path, path: str, config: Config, parent_keys: frozenset[str]) -> Note:
