@@ -64,6 +64,7 @@ class Client:
         self.notifications: list[tuple[float, str, Json]] = []
         self.diagnostics: dict[str, list[Json]] = {}
         self.server_requests: list[tuple[str, Json]] = []
+        self.before_last_answer = 0
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -107,6 +108,8 @@ class Client:
                 if message["method"] == "textDocument/publishDiagnostics":
                     self.diagnostics[params["uri"]] = params["diagnostics"]
             else:
+                # How many notifications came before this answer (the order on the wire).
+                message["notifications before"] = len(self.notifications)
                 self._results[message["id"]] = message
             self._lock.notify_all()
 
@@ -126,6 +129,7 @@ class Client:
                     raise TimeoutError(f"no answer to {method}: {self.stderr()}")
                 self._lock.wait(left)
             answer = self._results.pop(number)
+        self.before_last_answer = answer["notifications before"]
         if "error" in answer:
             raise ServerError(answer["error"])
         return answer.get("result")

@@ -481,6 +481,19 @@ def test_the_vault_is_found_above_the_workspace_folder(root: Path) -> None:
         assert client.close() == 0
 
 
+def test_nothing_is_sent_after_the_answer_to_shutdown(root: Path) -> None:
+    write_files(root, {f"n{number}.md": f"[[missing {number}]]" for number in range(3000)})
+    with Client(root) as client:
+        client.initialize(root)
+        # The start-up findings are still being sent, a batch at a time, when shutdown comes.
+        client.request("shutdown", None)
+        answered = client.before_last_answer
+        client.notify("exit", None)
+        assert client.process.wait(timeout=30) == 0
+        assert answered < 3000
+        assert len(client.notifications) == answered
+
+
 def test_a_bad_config_is_shown_and_nothing_is_served(root: Path) -> None:
     write_files(root, {".vaultkit.toml": "nonsense = 1\n", "a.md": "[[Nowhere]]"})
     with Client(root) as client:

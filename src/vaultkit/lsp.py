@@ -12,8 +12,9 @@ Choices the spec leaves open:
   waiting on stdin (the server reads stdin on a thread of its own to know). A request is
   answered after the queued changes, so it always sees the latest text.
 - At start-up the findings of every note are published, so the editor's problem list is the
-  vault's, not only the open notes'. A buffer of a file not yet saved is not a note until it
-  is on disk, as for ``lint``.
+  vault's, not only the open notes' (200 notes per turn of the event loop: an edit or a
+  request that comes meanwhile is answered between two batches). A buffer of a file not yet
+  saved is not a note until it is on disk, as for ``lint``.
 - A finding that is about no link gets the range of the word at its position (a frontmatter
   key or value, the first characters of the note).
 - ``codeDescription`` points at the rule's documentation (what ``vaultkit rule`` prints),
@@ -80,6 +81,7 @@ from vaultkit.scan import scan_vault
 from vaultkit.text import fold, heading_key
 
 LIMIT = 100
+BATCH = 200
 TRIGGERS = ["[", "#", "^", "(", "/"]
 CONFIG_FILES = frozenset({".vaultkit.toml", "pyproject.toml"})
 _SEVERITY = {
@@ -206,6 +208,8 @@ class VaultServer(LanguageServer):
         self.stamps: dict[str, tuple[int, int]] = {}
         self.candidates: list[_Candidate] | None = None
         self.pages: dict[str, str] = {}
+        self.backlog: list[str] = []
+        self.stopping = False
 
     # --- the vault ---------------------------------------------------------------------------
 
@@ -300,7 +304,7 @@ class VaultServer(LanguageServer):
     def settle(self) -> None:
         """Run the engine on every queued change, then publish what changed."""
         engine = self.engine
-        if engine is None or not (self.buffers or self.disk or self.rescan_due):
+        if engine is None or self.stopping or not (self.buffers or self.disk or self.rescan_due):
             return
         touched: set[str] = set()
         names_moved = False
@@ -374,9 +378,19 @@ class VaultServer(LanguageServer):
             self.text_document_publish_diagnostics(params)
 
     def publish_all(self) -> None:
-        """Send every note's findings (at start-up)."""
+        """Send every note's findings (at start-up), a batch per turn of the event loop, so
+        that edits and requests are answered between batches."""
         if self.engine is not None:
-            self.publish({item.path for item in self.engine.unsorted()})
+            self.backlog = sorted({item.path for item in self.engine.unsorted()}, reverse=True)
+            self._publish_batch()
+
+    def _publish_batch(self) -> None:
+        if self.stopping:
+            return
+        batch = [self.backlog.pop() for _ in range(min(BATCH, len(self.backlog)))]
+        self.publish(batch)
+        if self.backlog:
+            asyncio.get_running_loop().call_soon(self._publish_batch)
 
     def diagnostic(self, item: Diagnostic, note: Note | None, lines: list[str]) -> types.Diagnostic:
         """One finding as LSP shows it: the whole link (or the word) it is about."""
@@ -628,6 +642,11 @@ def make_server(
                 types.RegistrationParams(registrations=[registration])
             )
         server.publish_all()
+
+    @server.feature(types.SHUTDOWN)
+    def shutdown(params: None) -> None:
+        # Nothing is sent after the answer to shutdown: the client may close the pipe.
+        server.stopping = True
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(params: types.DidOpenTextDocumentParams) -> None:
