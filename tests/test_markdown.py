@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +133,43 @@ def test_scanner_agrees_with_mistune_on_generated_vault(generated_vault: Path) -
 
 
 def test_reference_parser_sees_what_it_should() -> None:
-    # The reference must itself hide code and comments, or the agreement above proves nothing.
-    body = "`[[a]]` %% [[b]] %% [[c]]\n\n```\n[[d]]\n```\n[e](f.md)"
-    assert reference_links(body) == [("wikilink", "c"), ("markdown", "f.md")]
+    # The reference must itself hide code and comments, or the agreement above proves nothing;
+    # an inline %% comment hides nothing (links.md), a block one does.
+    body = "`[[a]]` %% [[b]] %% [[c]]\n\n%%\n[[x]]\n\n[[y]]\n%%\n\n```\n[[d]]\n```\n[e](f.md)"
+    assert reference_links(body) == [("wikilink", "b"), ("wikilink", "c"), ("markdown", "f.md")]
+
+
+def _budget_table(rows: int) -> str:
+    lines = ["| date | item | amount | balance |", "|---|---|---|---|"]
+    lines += [
+        f"| 2024-03-{row % 28 + 1:02} | {row} | ${row % 90 + 10}.50 | ${row * 7 % 900}.25 |"
+        for row in range(rows)
+    ]
+    return "\n".join(lines) + "\n\nSee [[Budget summary]] and [the plan](plan.md).\n"
+
+
+# Ordinary text that costs a naive scanner quadratic time (bad-inputs.md): each must scan in
+# well under a second and give the links mistune's full parse gives.
+QUADRATIC_SHAPES = {
+    "4,000-row table of dollar amounts": _budget_table(4000),
+    "runs of $a": "$a " * 8000 + "[[yes]]",
+    "runs of [x](": "[x](" * 8000 + " [[yes]] [t](b.md)",
+    "runs of (a::": "(a:: " * 8000 + "\n[[yes]]",
+    "runs of [a::": "[a:: " * 8000 + "\n[[yes]]",
+    "nested destinations closed at the end": "[x](" * 4000 + "a" + ")" * 4000 + " [[yes]]",
+    "runs of [x](b (": "[x](b (" * 6000 + " [[yes]]",
+    "backtick runs of every width": "".join("`" * width + " a " for width in range(1, 300))
+    + "[[yes]]",
+    "unclosed inline comments": "x %% [[a]]" * 4000,
+    "indented line of spaces": " " * 20_000 + "x`` [[yes]]",
+}
+
+
+@pytest.mark.parametrize("name", QUADRATIC_SHAPES)
+def test_quadratic_shapes_scan_fast_and_agree_with_mistune(name: str) -> None:
+    body = QUADRATIC_SHAPES[name]
+    started = time.perf_counter()
+    ours = _ours(body, 1)
+    elapsed = time.perf_counter() - started
+    assert ours == reference_links(body)
+    assert elapsed < 0.5, f"{len(body)} characters took {elapsed:.2f} s"

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import time
 import urllib.parse
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vaultkit.frontmatter import read_frontmatter
+from vaultkit.markdown import reference_links, scan_body
 from vaultkit.markdown import unquote as markdown_unquote
-from vaultkit.model import Note
+from vaultkit.model import LinkKind, Note
 from vaultkit.parse import parse_note
 from vaultkit.read import decode
 
@@ -77,6 +79,44 @@ def test_random_frontmatter(text: str) -> None:
     front = read_frontmatter(text)
     assert front.body_line >= 1
     _check_positions(text, parse_note("a.md", text, timeout=5))
+
+
+# Ordinary text that costs a naive scanner quadratic time (bad-inputs.md), repeated up to a
+# few hundred KB, two shapes after each other, then links: each example must scan in well
+# under a second and find what mistune's full parse finds.
+QUADRATIC_UNITS = [
+    "| 2024-03-01 | rent | $12.50 | $1,204.25 |\n",
+    "$a ",
+    "$12.50 ",
+    "[x](",
+    "[x](b (",
+    "[x](<a",
+    "(a:: ",
+    "[a:: ",
+    "x %% ",
+    "`` ` ",
+    "a)",
+]
+TAILS = ["", " [[yes]]", "\n[[yes]] [t](b.md)", "\n\n[t](b.md) $x$ [[yes]]", " %% [[yes]] %%"]
+quadratic = st.tuples(
+    st.sampled_from(QUADRATIC_UNITS),
+    st.integers(1, 8000),
+    st.sampled_from(QUADRATIC_UNITS),
+    st.integers(0, 8000),
+    st.sampled_from(TAILS),
+).map(lambda parts: parts[0] * parts[1] + parts[2] * parts[3] + parts[4])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(quadratic)
+def test_quadratic_shapes_scan_fast_and_agree_with_mistune(text: str) -> None:
+    started = time.perf_counter()
+    body = scan_body(text)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 0.5, f"{len(text)} characters took {elapsed:.2f} s"
+    kinds = {LinkKind.FIELD: "wikilink"}
+    ours = [(kinds.get(link.kind, link.kind.value), link.target) for link in body.links]
+    assert ours == reference_links(text)
 
 
 percent_text = st.lists(

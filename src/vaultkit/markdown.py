@@ -6,24 +6,35 @@ The body is read in three linear passes, each over the text once:
    them is ever a link), ATX and setext headings, list context (an indented line under a list
    item is a nested item, not code), and where each paragraph ends;
 2. **regions** that hide links inside prose, left to right: inline code spans (closed within
-   their paragraph), ``%% comments %%`` and ``<!-- comments -->`` (which may span paragraphs,
-   as in Obsidian; an unclosed ``%%`` hides the rest of the note), ``$$ math $$`` and
+   their paragraph), block ``%% comments %%`` and ``<!-- comments -->`` (which may span
+   paragraphs, as in Obsidian; an unclosed one hides the rest of the note), ``$$ math $$`` and
    ``$math$`` (Obsidian's rule: no space inside the dollars, no digit after the closing one),
-   and backslash escapes;
+   and backslash escapes. A ``%%`` comment is a block one when its ``%%`` starts a paragraph
+   outside a list (at most three spaces in, like any block); a ``%%`` inside a paragraph or
+   list item is an inline comment, which hides nothing from Obsidian's index (its link tables
+   list ``- [ ] task %% [[x]] %%``) and only carries suppressions. A ``%%`` line does not
+   interrupt a paragraph, as no line of text does;
 3. **links**: ``[[wikilinks]]`` and ``![[embeds]]`` with a pattern built from negated classes
    only (no backtracking, so 100k ``[`` on a line stay linear), markdown links and images,
    Dataview inline fields, block ids and ``#tags``, each dropped when it starts in a region.
 
 This is the linear scanner that ``performance.md`` asks for: a full mistune parse costs several
-times more. ``reference_links`` gives the same links from mistune's own full parse (with
-plugins for wikilinks, comments and math); the test suite runs both over the corpora and
-generated vaults and requires the same answer, so the scanner cannot drift from CommonMark.
+times more. Linear also on ordinary text that costs a naive scanner quadratic time (a budget
+table's ``$12.50``, runs of ``[x](`` or ``(a:: ``): the closing dollars and backtick runs are
+found once and looked up, a markdown-link destination nests parentheses at most 20 deep (as
+in mistune; deeper is no link) and ends the search for links inside it, and a field's closing
+bracket is looked up once for every field that shares it.
+
+``reference_links`` gives the same links from mistune's own full parse (with plugins for
+wikilinks, comments and math); the test suite runs both over the corpora, generated vaults
+and those quadratic shapes and requires the same answer, so the scanner cannot drift from
+CommonMark.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import accumulate, count
@@ -33,15 +44,20 @@ from typing import Any
 from vaultkit.model import Block, Heading, Link, LinkKind, Suppression
 from vaultkit.text import heading_key
 
-_FENCE = re.compile(r"^([ \t]*(?:>[ \t]?)*[ \t]*)(`{3,}|~{3,})(.*)$")
+# Possessive ``[ \t]*+``: a long run of spaces must not be split two ways (quadratic).
+_FENCE = re.compile(r"^([ \t]*+(?:>[ \t]?)*[ \t]*+)(`{3,}|~{3,})(.*)$")
 _ATX = re.compile(r"^[ \t]{0,3}(?:>[ \t]?)*[ \t]*(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _SETEXT = re.compile(r"^[ \t]{0,3}(=+|-+)[ \t]*$")
-_LIST_ITEM = re.compile(r"^[ \t]*(?:>[ \t]?)*[ \t]*(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
+_LIST_ITEM = re.compile(r"^[ \t]*+(?:>[ \t]?)*[ \t]*+(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
 _THEMATIC = re.compile(r"^[ \t]{0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$")
 # Patterns start with a literal so the regex engine can skip ahead; a leading ``!`` or the
 # character before a tag or block id is checked by hand, which is several times faster.
 _WIKILINK = re.compile(r"\[\[([^\[\]\n]*)\]\]")
 _MD_LINK = re.compile(r"\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(")
+# A dollar that can close ``$math$``: not after a space (nor escaped, nor before a digit:
+# both checked by hand, ``str.isdigit`` being the rule).
+_DOLLAR_CLOSE = re.compile(r"(?<=[^ \t\n])\$")
+_BACKTICKS = re.compile(r"`+")
 # Where a hiding region may start: a backslash, a backtick, a dollar, ``%%`` or ``<!--``. The
 # leading class lets the regex engine skip ahead; the look-behind then drops a lone ``%`` or
 # ``<`` (URL escapes, HTML), which are common and start nothing (an alternation is 2x slower).
@@ -52,10 +68,20 @@ _FIELD_LINE = re.compile(
     r"([\w][\w \-]*?)::[ \t]*([^\n]*)$",
     re.MULTILINE,
 )
-_FIELD_INLINE = re.compile(r"[\[(]([\w][\w \-]*?)::[ \t]*([^\]\)\n]*)[\]\)]")
+# ``[key:: value]``: the opening here, the closing bracket looked up apart (see _field_spans).
+_FIELD_INLINE = re.compile(r"[\[(]([\w][\w \-]*?)::[ \t]*")
+_FIELD_CLOSE = re.compile(r"[\]\)\n]")
 _BLOCK_ID = re.compile(r"\^([A-Za-z0-9-]+)[ \t]*$", re.MULTILINE)
 _TAG = re.compile(r"#([^\s!-,./:-@\[-^`{-~][^\s!-,.:-@\[-^`{-~]*)")
-_PLAIN_DESTINATION = re.compile(r"[^\s()\\<]+")
+_PLAIN_DESTINATION = re.compile(r"[^\x00-\x20\x7f()\\]+")
+_MAX_PARENS = 20
+_SPACE = " \t\n\r\f"
+_TITLE_STOP = {
+    '"': re.compile(r'["\\]|\n[ \t]*\n'),
+    "'": re.compile(r"['\\]|\n[ \t]*\n"),
+    "(": re.compile(r"[()\\]|\n[ \t]*\n"),
+}
+_ANGLE_STOP = re.compile(r"[<>\\\n\r\x00]")
 _SCHEME = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]+:|//)")
 _SUPPRESS = re.compile(
     r"vaultkit-(disable-next-line|disable-line|disable|enable)\b([^%>\n]*?)(?:%%|-->)"
@@ -77,7 +103,7 @@ class Body:
 def scan_body(body: str, first_line: int = 1) -> Body:
     """Scan a body (``\\n`` line endings) whose first line is ``first_line`` of its file."""
     layout = _layout(body)
-    regions = _Regions(layout.text, layout.para_ends)
+    regions = _Regions(layout.text, layout.para_ends, layout.comment_starts)
     line_starts = layout.line_starts
 
     def position(offset: int) -> tuple[int, int]:
@@ -212,6 +238,7 @@ class _Layout:
     headings: list[tuple[int, int, str]]
     block_lines: list[int]
     heading_lines: set[int]
+    comment_starts: set[int]  # offsets of the ``%%`` that open block comments
 
     def is_heading_marker(self, offset: int) -> bool:
         index = bisect_right(self.line_starts, offset) - 1
@@ -239,6 +266,7 @@ def _layout(body: str) -> _Layout:
     block_lines: list[int] = []
     heading_lines: set[int] = set()
     paragraphs: list[tuple[int, int]] = []  # (first line, last line) of prose blocks
+    comments: list[tuple[int, int]] = []  # (line, column) of each block comment's ``%%``
     fence: tuple[str, int] | None = None
     in_list = False
     prev_blank = True
@@ -311,6 +339,10 @@ def _layout(body: str) -> _Layout:
                 para_start = -1
         elif para_start < 0:
             para_start = index
+            if not in_list and "%%" in line:
+                stripped = line.lstrip(" ")
+                if stripped.startswith("%%") and len(line) - len(stripped) < 4:
+                    comments.append((index, len(line) - len(stripped)))
         prev_blank = False
     if para_start >= 0:
         paragraphs.append((para_start, len(lines) - 1))
@@ -321,7 +353,16 @@ def _layout(body: str) -> _Layout:
         (line_starts[first], line_starts[last + 1] - 1) for first, last in paragraphs
     )
     block_lines.extend(last for _, last in paragraphs if last not in heading_lines)
-    return _Layout(text, line_starts, para_ends, headings, sorted(set(block_lines)), heading_lines)
+    comment_starts = {line_starts[index] + column for index, column in comments}
+    return _Layout(
+        text,
+        line_starts,
+        para_ends,
+        headings,
+        sorted(set(block_lines)),
+        heading_lines,
+        comment_starts,
+    )
 
 
 def _plain_paragraph(lines: list[str], start: int) -> bool:
@@ -333,13 +374,23 @@ def _plain_paragraph(lines: list[str], start: int) -> bool:
 
 
 class _Regions:
-    """Half-open offset ranges in which nothing is a link (code spans, comments, math)."""
+    """Half-open offset ranges in which nothing is a link (code spans, comments, math).
 
-    def __init__(self, text: str, para_ends: list[tuple[int, int]]) -> None:
+    ``comments`` holds every comment, inline ``%%`` ones too (they hide nothing, but a
+    suppression may be written in one).
+    """
+
+    def __init__(
+        self, text: str, para_ends: list[tuple[int, int]], comment_starts: set[int]
+    ) -> None:
         self.starts: list[int] = []
         self.ends: list[int] = []
         self.comments: list[tuple[int, int]] = []
+        self._text = text
+        self._dollars: list[int] | None = None
+        self._backticks: dict[int, list[int]] | None = None
         position = 0
+        inline_close = -1  # the closing ``%%`` of the inline comment last opened
         find = text.find
         search = _REGION.search
         size = len(text)
@@ -356,14 +407,23 @@ class _Regions:
             if first == "`":
                 while end < size and text[end] == "`":
                     end += 1
-                close = _closing_backticks(text, end, end - start, _para_end(para_ends, start))
+                close = self._closing_backticks(end, end - start, _para_end(para_ends, start))
                 if close < 0:
                     position = end
                     continue
                 end = close
+            elif first == "%" and start not in comment_starts:
+                # An inline comment: closed within its paragraph, hiding nothing.
+                if start != inline_close:
+                    close = find("%%", start + 2, _para_end(para_ends, start))
+                    if close >= 0:
+                        self.comments.append((start, close + 2))
+                        inline_close = close
+                position = start + 2
+                continue
             elif first in "%<":
-                # ``%%`` or ``<!--`` (``_REGION`` finds no lone ``%`` or ``<``): a comment,
-                # which an unclosed opening makes run to the end of the note.
+                # A block ``%%`` or ``<!--`` (``_REGION`` finds no lone ``%`` or ``<``): a
+                # comment, which an unclosed opening makes run to the end of the note.
                 opening, closing = ("%%", "%%") if first == "%" else ("<!--", "-->")
                 close = find(closing, start + len(opening))
                 end = size if close < 0 else close + len(closing)
@@ -376,7 +436,7 @@ class _Regions:
                     continue
                 end = close + 2
             else:
-                close = _closing_dollar(text, end, _para_end(para_ends, start))
+                close = self._closing_dollar(end, _para_end(para_ends, start))
                 if close < 0:
                     position = end
                     continue
@@ -389,44 +449,49 @@ class _Regions:
         index = bisect_right(self.starts, offset) - 1
         return index >= 0 and offset < self.ends[index]
 
+    def _closing_backticks(self, start: int, width: int, limit: int) -> int:
+        """The end of the first run of exactly ``width`` backticks in ``start:limit``, or -1.
+
+        The runs of each width are listed once: searching the text from every opening is
+        quadratic in a paragraph of unclosed runs.
+        """
+        if self._backticks is None:
+            self._backticks = {}
+            for run in _BACKTICKS.finditer(self._text):
+                self._backticks.setdefault(run.end() - run.start(), []).append(run.start())
+        runs = self._backticks.get(width, ())
+        index = bisect_left(runs, start)
+        if index < len(runs) and runs[index] + width <= limit:
+            return runs[index] + width
+        return -1
+
+    def _closing_dollar(self, start: int, limit: int) -> int:
+        """The dollar in ``start:limit`` that closes ``$math$`` opened before ``start``, or -1.
+
+        The dollars that can close are found once: searching from every ``$`` to the end of
+        its paragraph made a table of prices quadratic.
+        """
+        text = self._text
+        if start >= limit or text[start] in " \t\n$":
+            return -1
+        if self._dollars is None:
+            self._dollars = [
+                found.start()
+                for found in _DOLLAR_CLOSE.finditer(text)
+                if not _escaped(text, found.start())
+                and not (found.start() + 1 < len(text) and text[found.start() + 1].isdigit())
+            ]
+        index = bisect_left(self._dollars, start)
+        if index < len(self._dollars) and self._dollars[index] < limit:
+            return self._dollars[index]
+        return -1
+
 
 def _para_end(para_ends: list[tuple[int, int]], offset: int) -> int:
     index = bisect_right(para_ends, (offset, 1 << 62)) - 1
     if index >= 0 and para_ends[index][0] <= offset <= para_ends[index][1]:
         return para_ends[index][1]
     return offset
-
-
-def _closing_backticks(text: str, start: int, width: int, limit: int) -> int:
-    run = "`" * width
-    position = start
-    while True:
-        found = text.find(run, position, limit)
-        if found < 0:
-            return -1
-        end = found + width
-        while end < limit and text[end] == "`":
-            end += 1
-        if end - found == width:
-            return end
-        position = end
-
-
-def _closing_dollar(text: str, start: int, limit: int) -> int:
-    if start >= limit or text[start] in " \t\n$":
-        return -1
-    position = start
-    while True:
-        found = text.find("$", position, limit)
-        if found < 0:
-            return -1
-        if (
-            text[found - 1] not in " \t\n"
-            and not _escaped(text, found)
-            and not (found + 1 < len(text) and text[found + 1].isdigit())
-        ):
-            return found
-        position = found + 1
 
 
 # --- pass 3: markdown links and fields ------------------------------------------------------
@@ -441,8 +506,13 @@ def _markdown_links(
     found: list[tuple[int, Link]] = []
     if "](" not in text:
         return found
+    # Where the last link's destination starts and ends: nothing in a destination is a link
+    # (an image inside a link's text is).
+    inside = (0, 0)
     for match in _markdown_link_texts(text):
         start = match.start()
+        if inside[0] <= start < inside[1]:
+            continue
         if start and text[start - 1] == "\\" and _escaped(text, start):
             continue
         embed = start > 0 and text[start - 1] == "!" and not _escaped(text, start - 1)
@@ -455,7 +525,8 @@ def _markdown_links(
         parsed = _destination(text, match.end())
         if parsed is None:
             continue
-        destination, end = parsed
+        destination, begin, end = parsed
+        inside = (begin, end)
         if _SCHEME.match(destination):
             continue
         raw = text[start:end]
@@ -521,79 +592,157 @@ def _markdown_link_texts(text: str) -> Iterator[re.Match[str]]:
         marker = text.find("](", line_end)
 
 
-def _destination(text: str, start: int) -> tuple[str, int] | None:
-    """Parse ``dest "title")`` after ``](``; return the destination and the end offset."""
+def _destination(text: str, start: int) -> tuple[str, int, int] | None:
+    """Parse ``dest "title")`` after ``](``: the destination, where it starts, the end offset.
+
+    As CommonMark (and mistune) read it: one line break may come before the destination and
+    before the closing parenthesis, a title needs a space before it and may not span a blank
+    line, and parentheses must balance, at most ``_MAX_PARENS`` deep.
+    """
     limit = len(text)
-    index = start
-    while index < limit and text[index] in " \t":
-        index += 1
+    index = _skip_space(text, start)
+    begin = index
     if index < limit and text[index] == "<":
-        close = text.find(">", index + 1)
-        newline = text.find("\n", index + 1)
-        if close < 0 or (0 <= newline < close):
-            return None
-        destination = text[index + 1 : close]
-        index = close + 1
-    else:
+        index += 1
         begin = index
-        # Most destinations hold no parenthesis and no backslash: one regex step skips them.
-        plain = _PLAIN_DESTINATION.match(text, index)
-        if plain is not None:
-            index = plain.end()
+        while True:
+            stop = _ANGLE_STOP.search(text, index)
+            if stop is None:
+                return None
+            char = stop.group()
+            if char == "\\":
+                index = _past_escape(text, stop.end())
+                continue
+            if char != ">":
+                return None
+            destination = text[begin : stop.start()]
+            index = stop.end()
+            break
+    else:
         depth = 0
+        plain = _PLAIN_DESTINATION.match
         while index < limit:
+            # Most of a destination is neither a parenthesis nor a backslash: one regex step
+            # skips each such stretch.
+            found = plain(text, index)
+            if found is not None:
+                index = found.end()
+                if index >= limit:
+                    break
             char = text[index]
             if char == "\\" and index + 1 < limit and text[index + 1] in _ESCAPABLE:
                 index += 2
                 continue
-            if char in " \t\n":
+            if char in _SPACE:
                 break
+            if char < " " or char == "\x7f":
+                return None
             if char == "(":
                 depth += 1
+                if depth > _MAX_PARENS:
+                    return None
             elif char == ")":
                 if depth == 0:
                     break
                 depth -= 1
             index += 1
-        destination = text[begin:index]
-    while index < limit and text[index] in " \t":
-        index += 1
-    if index < limit and text[index] in "\"'(":
-        closer = ")" if text[index] == "(" else text[index]
-        close = text.find(closer, index + 1)
-        if close < 0:
+        if depth:
             return None
-        index = close + 1
-        while index < limit and text[index] in " \t":
-            index += 1
+        destination = text[begin:index]
+    after = index
+    index = _skip_space(text, index)
+    if index > after and index < limit and text[index] in "\"'(":
+        end = _title_end(text, index)
+        if end < 0:
+            return None
+        index = _skip_space(text, end)
     if index >= limit or text[index] != ")":
         return None
-    return destination, index + 1
+    return destination, begin, index + 1
 
 
-def _field_spans(text: str, regions: _Regions) -> list[tuple[int, int, str]]:
-    """Offsets of Dataview inline field values: ``key:: value`` lines and ``[key:: value]``."""
+def _skip_space(text: str, index: int) -> int:
+    """Past spaces and tabs, and at most one line break (a blank line ends the paragraph)."""
+    limit = len(text)
+    while index < limit and text[index] in " \t\r\f":
+        index += 1
+    if index < limit and text[index] == "\n":
+        index += 1
+        while index < limit and text[index] in " \t\r\f":
+            index += 1
+    return index
+
+
+def _past_escape(text: str, index: int) -> int:
+    """After a backslash ending at ``index``: past the character it escapes, if any."""
+    return index + 1 if index < len(text) and text[index] in _ESCAPABLE else index
+
+
+def _title_end(text: str, index: int) -> int:
+    """The offset after the title opened at ``index``, or -1 if it never closes."""
+    opener = text[index]
+    closer = ")" if opener == "(" else opener
+    stops = _TITLE_STOP[opener].search
+    position = index + 1
+    while True:
+        stop = stops(text, position)
+        if stop is None:
+            return -1
+        char = stop.group()
+        if char == "\\":
+            position = _past_escape(text, stop.end())
+            continue
+        # The closer, or what ends a title unclosed: a ``(`` inside ``( )``, a blank line.
+        return stop.end() if char == closer else -1
+
+
+def _field_spans(text: str, regions: _Regions) -> list[list[tuple[int, int, str]]]:
+    """Dataview inline field values, by start: ``key:: value`` lines, then ``[key:: value]``.
+
+    Each list is sorted and its spans are disjoint (an inline field may sit inside a line's).
+    """
     if "::" not in text:
         return []
-    spans = [
+    lines = [
         (match.start(2), match.end(2), match.group(1).strip())
         for match in _FIELD_LINE.finditer(text)
         if not regions.hides(match.start())
     ]
-    spans.extend(
-        (match.start(2), match.end(2), match.group(1).strip())
-        for match in _FIELD_INLINE.finditer(text)
-        if not regions.hides(match.start())
-    )
-    spans.sort()
-    return spans
+    inline: list[tuple[int, int, str]] = []
+    search = _FIELD_INLINE.search
+    position = 0
+    # The closing bracket is the first ``]``, ``)`` or line end after the value's start; the
+    # one found last serves every later opening before it (runs of ``(a:: `` share one).
+    looked_from, close = 0, -1
+    while True:
+        match = search(text, position)
+        if match is None:
+            break
+        value = match.end()
+        if not looked_from <= value <= close:
+            found = _FIELD_CLOSE.search(text, value)
+            looked_from, close = value, found.start() if found else len(text)
+        if close < len(text) and text[close] != "\n":
+            if not regions.hides(match.start()):
+                inline.append((value, close, match.group(1).strip()))
+            position = close + 1
+        else:
+            position = match.start() + 1
+    return [spans for spans in (lines, inline) if spans]
 
 
-def _field_at(spans: list[tuple[int, int, str]], offset: int) -> str | None:
-    for start, end, key in spans:
-        if start <= offset < end:
-            return key
-    return None
+def _field_at(fields: list[list[tuple[int, int, str]]], offset: int) -> str | None:
+    """The key of the field whose value holds ``offset``: the one that starts first."""
+    best: tuple[int, int, str] | None = None
+    for spans in fields:
+        index = bisect_right(spans, (offset, 1 << 62, "")) - 1
+        if (
+            index >= 0
+            and spans[index][0] <= offset < spans[index][1]
+            and (best is None or spans[index] < best)
+        ):
+            best = spans[index]
+    return best[2] if best else None
 
 
 def _suppressions(
@@ -632,9 +781,11 @@ def _suppressions(
 def reference_links(body: str) -> list[tuple[str, str]]:
     """Links as mistune's full CommonMark parse sees them: ``(kind, target)`` in order.
 
-    Used by the test suite to check ``scan_body`` against a real parser. Wikilinks, comments
-    and math are added as inline plugins, so the parser hides them exactly where it hides
-    other inline syntax (code spans, escapes, code blocks).
+    Used by the test suite to check ``scan_body`` against a real parser. Wikilinks, HTML
+    comments and math are added as inline plugins, so the parser hides them exactly where it
+    hides other inline syntax (code spans, escapes, code blocks); a block ``%%`` comment is a
+    block plugin of the top level, which, like a fenced block, cannot interrupt a paragraph
+    and is not read inside lists or quotes. An inline ``%%`` is plain text to it.
     """
     import mistune
 
@@ -655,11 +806,16 @@ def _mistune_plugin(md: Any) -> None:
     def parse_hidden(inline: Any, m: re.Match[str], state: Any) -> int:
         return m.end()
 
+    def parse_block_comment(block: Any, m: re.Match[str], state: Any) -> int:
+        continued = state.append_paragraph()
+        if continued:
+            return int(continued)
+        close = state.src.find("%%", m.end())
+        return int(state.cursor_max if close < 0 else close + 2)
+
+    md.block.register("vk_block_comment", r"^ {0,3}%%", parse_block_comment, before="list")
     md.inline.register(
-        "vk_comment",
-        r"%%[\s\S]*?(?:%%|$(?![\s\S]))|<!--[\s\S]*?(?:-->|$(?![\s\S]))",
-        parse_hidden,
-        before="link",
+        "vk_comment", r"<!--[\s\S]*?(?:-->|$(?![\s\S]))", parse_hidden, before="link"
     )
     md.inline.register(
         "vk_math", r"\$\$[\s\S]+?\$\$|\$(?=\S)[^$\n]*?\S\$(?!\d)", parse_hidden, before="link"
