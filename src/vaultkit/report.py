@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 from vaultkit import __version__
-from vaultkit.model import Diagnostic, Edge, Fix, Severity
+from vaultkit.model import Diagnostic, Edge, Fix, Severity, Status
 from vaultkit.rules import RULES, Rule
 
 
@@ -351,19 +351,25 @@ def link_record(edge: Edge) -> dict[str, object]:
     }
 
 
-def _link_order(edge: Edge) -> tuple[str, int, int]:
-    return edge.source, edge.link.line, edge.link.column
+def _listed(edges: Sequence[Edge]) -> list[Edge]:
+    """The links Obsidian's link tables list, by source, line, column.
+
+    An empty link (``[[]]``, ``[]()``, ``[text]()``) is no link to Obsidian (links.md, "Not
+    links"): VK108 reports it, but it is not listed, and so never counted as unresolved.
+    """
+    listed = [edge for edge in edges if edge.status is not Status.EMPTY]
+    return sorted(listed, key=lambda edge: (edge.source, edge.link.line, edge.link.column))
 
 
 def links_json(edges: Sequence[Edge], context: Context) -> str:
-    """Every link, sorted by source, line, column."""
-    return _json_text([link_record(edge) for edge in sorted(edges, key=_link_order)])
+    """Every link Obsidian lists, sorted by source, line, column."""
+    return _json_text([link_record(edge) for edge in _listed(edges)])
 
 
 def links_text(edges: Sequence[Edge], context: Context) -> str:
     """``path:line:col: kind status text -> resolved`` a line."""
     lines = []
-    for edge in sorted(edges, key=_link_order):
+    for edge in _listed(edges):
         link = edge.link
         where = f"{display_path(context, edge.source)}:{link.line}:{link.column}:"
         arrow = f" -> {edge.resolved}" if edge.resolved else ""
