@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, AnyStr, Literal
 
@@ -28,6 +28,7 @@ import pathspec
 from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
 
 from vaultkit.model import Severity, VaultkitError
+from vaultkit.obsidian import read_settings
 
 CONFIG_FILE = ".vaultkit.toml"
 
@@ -63,6 +64,9 @@ class Config:
     parent_keys: tuple[str, ...] = ("up",)
     graph_output: str = "vaultkit-graph.html"
     graph_color_by: str = "folder"
+    obsidian_settings: bool = True
+    # What ``.obsidian/`` keeps apart (``obsidian.read_settings``), read by ``load_config``.
+    obsidian_skip: tuple[tuple[str, str], ...] = ()
     source: str | None = field(default=None, compare=False)
 
 
@@ -90,7 +94,17 @@ def unmarked_notice(start: Path, root: Path) -> str:
 
 
 def load_config(vault: Path) -> Config:
-    """Read the vault's config: ``.vaultkit.toml`` at its root, else the nearest pyproject."""
+    """Read the vault's config, and what Obsidian's own settings keep apart (``obsidian.py``).
+
+    The config is ``.vaultkit.toml`` at the vault's root, else the nearest pyproject.
+    """
+    config = _own_config(vault)
+    if not config.obsidian_settings:
+        return config
+    return replace(config, obsidian_skip=read_settings(vault))
+
+
+def _own_config(vault: Path) -> Config:
     own = vault / CONFIG_FILE
     if own.is_file():
         return parse_config(_read_toml(own), str(own))
@@ -132,6 +146,7 @@ def parse_config(table: Mapping[str, Any], source: str = "config") -> Config:
         graph_color_by=reader.table("graph", {"output", "color-by"}).choice(
             "color-by", ("folder", "tag", "community", "none"), "folder"
         ),
+        obsidian_settings=reader.boolean("obsidian-settings", True),
         source=source,
     )
     reader.check_unknown(
@@ -147,6 +162,7 @@ def parse_config(table: Mapping[str, Any], source: str = "config") -> Config:
             "orphans",
             "hierarchy",
             "graph",
+            "obsidian-settings",
         }
     )
     return config
@@ -178,6 +194,12 @@ class _Reader:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise self._fail(key, "a list of strings")
         return tuple(value)
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self._table.get(key, default)
+        if not isinstance(value, bool):
+            raise self._fail(key, "true or false")
+        return value
 
     def globs(self, key: str) -> tuple[str, ...]:
         patterns = self.strings(key, ())

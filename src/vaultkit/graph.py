@@ -17,6 +17,7 @@ from typing import Any, TypeAlias
 
 import networkx as nx
 
+from vaultkit import obsidian
 from vaultkit.model import Diagnostic, Edge, LinkKind, Status
 from vaultkit.resolve import Vault
 from vaultkit.text import fold
@@ -51,7 +52,10 @@ def build_graph(
     Graph attributes: ``vault`` (the folder's name, never its absolute path).
     """
     graph: Graph = nx.DiGraph(vault=vault.root.name)
+    left_out = obsidian.left_out(vault.config.obsidian_skip)  # templates, Excluded files
     for note in vault.notes.values():
+        if left_out(note.path) is not None:
+            continue
         data = _node(NOTE, note.name, note.path)
         data.update(aliases=list(note.aliases), tags=list(note.tags))
         graph.add_node(note.path, **data)
@@ -59,6 +63,8 @@ def build_graph(
         graph.add_node(path, **_node(ATTACHMENT, path.rsplit("/", 1)[-1], path))
     pairs: dict[tuple[str, str], tuple[str, int]] = {}
     for edge in vault.edges:
+        if edge.source not in graph:
+            continue  # from a note left out
         target = _target(graph, edge)
         if target is None or target == edge.source:
             continue

@@ -6,11 +6,11 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from vaultkit import cache
+from vaultkit import cache, obsidian
 from vaultkit.config import Config, glob_matcher, load_config, marked_vault, unmarked_notice
 from vaultkit.index import build_index
 from vaultkit.model import Diagnostic, Edge, Note, Problem, VaultkitError, diagnostic_order
@@ -24,10 +24,35 @@ from vaultkit.scan import Scan, scan_vault
 
 @dataclass(frozen=True, slots=True)
 class Checked:
-    """What ``check_vault`` found, and how many notes the vault holds."""
+    """What ``check_vault`` found, how many notes the vault holds, and how many were left out.
+
+    ``left_out`` counts the notes Obsidian's own settings keep apart (``obsidian.py``), by the
+    reason the summary gives (``in Obsidian's templates folder 'Templates'``): they are notes
+    (links to them resolve) but none of their findings is reported.
+    """
 
     diagnostics: list[Diagnostic]
     notes: int
+    left_out: dict[str, int] = field(default_factory=dict)
+
+
+def left_out_counts(config: Config, notes: Iterable[str]) -> dict[str, int]:
+    """How many of ``notes`` Obsidian's settings keep apart, by reason, in the settings' order."""
+    why = obsidian.left_out(config.obsidian_skip)
+    counts = dict.fromkeys(map(obsidian.reason, config.obsidian_skip), 0)
+    for path in notes:
+        reason = why(path)
+        if reason is not None:
+            counts[reason] += 1
+    return {reason: count for reason, count in counts.items() if count}
+
+
+def left_out_summary(counts: Mapping[str, int]) -> str:
+    """``28 notes in Obsidian's templates folder 'Templates' not checked``; empty for none."""
+    if not counts:
+        return ""
+    parts = [f"{count:,} note{'s' if count != 1 else ''} {why}" for why, count in counts.items()]
+    return ", ".join(parts) + " not checked"
 
 
 def load_vault(root: Path | str, config: Config | None = None, *, use_cache: bool = True) -> Vault:
@@ -70,7 +95,11 @@ def check_vault(
         with collector_paused(freeze=True):
             vault = _parsed_vault(root, config, scan)
             found = _findings(vault, rules)
-        return Checked([item for item in found if wanted(item.path)], len(vault.notes))
+        return Checked(
+            [item for item in found if wanted(item.path)],
+            len(vault.notes),
+            left_out_counts(config, scan.notes),
+        )
     started = time.time_ns()
     stamps = _stamps(root, scan)
     state = cache.state_key(config, stamps, scan.attachments, scan.outside)
@@ -79,7 +108,11 @@ def check_vault(
     if stored is not None and stored.state == state:
         hit = stored.found.get(selection)
         if hit is not None and cache.verified(root, stored.racy):
-            return Checked([item for item in hit if wanted(item.path)], len(scan.notes))
+            return Checked(
+                [item for item in hit if wanted(item.path)],
+                len(scan.notes),
+                left_out_counts(config, scan.notes),
+            )
     with collector_paused(freeze=True):
         vault, entries, written = _cached_vault(root, config, scan, stamps, started, True)
         try:
@@ -93,7 +126,11 @@ def check_vault(
         kept = dict(others[-(cache.SELECTIONS - 1) :])
         kept[selection] = tuple(found)
         cache.save_results(root, config, cache.Results(state, racy, kept))
-    return Checked([item for item in found if wanted(item.path)], len(vault.notes))
+    return Checked(
+        [item for item in found if wanted(item.path)],
+        len(vault.notes),
+        left_out_counts(config, scan.notes),
+    )
 
 
 def vaults_of(paths: Iterable[Path], cwd: Path, *, quiet: bool = False) -> dict[Path, list[Path]]:
@@ -382,16 +419,19 @@ def _names(selectors: Iterable[str], code: str, name: str) -> bool:
 
 
 class _Suppressed:
-    """Whether a finding is silenced by its note, a comment on its line, or the config."""
+    """Whether a finding is silenced: its note is left out, a comment, the note or the config."""
 
     def __init__(self, vault: Vault) -> None:
         self._notes = vault.notes
+        self._left_out = obsidian.left_out(vault.config.obsidian_skip)
         self._per_file = [
             (glob_matcher([glob]), codes) for glob, codes in vault.config.per_file_ignores
         ]
 
     def __call__(self, diagnostic: Diagnostic) -> bool:
         code, name = diagnostic.code, diagnostic.name
+        if self._left_out(diagnostic.path) is not None:
+            return True
         for matches, codes in self._per_file:
             if matches(diagnostic.path) and _names(codes, code, name):
                 return True
