@@ -436,6 +436,24 @@ def test_renaming_from_the_first_heading_renames_the_note(client: Client, root: 
     assert (root / "Alphabet.md").read_text(encoding="utf-8") == "[[Gamma]]"
 
 
+def test_renames_follow_what_the_editor_can_apply(root: Path) -> None:
+    write_files(root, FILES)
+    # Neovim 0.7 says resourceOperations but not documentChanges, and applies both.
+    neovim = {"workspace": {"workspaceEdit": {"resourceOperations": ["rename"]}}}
+    with Client(root) as client:
+        client.initialize(root, neovim)
+        uri = client.open(root / "Alphabet.md")
+        edit = client.request("textDocument/rename", {**at(uri, 0, 3), "newName": "Omega"})
+        assert edit["documentChanges"][-1]["kind"] == "rename"
+    with Client(root) as client:
+        client.initialize(root, {})
+        uri = client.open(root / "Alpha.md")
+        with pytest.raises(ServerError):
+            client.request("textDocument/rename", {**at(uri, 3, 3), "newName": "Gamma"})
+        edit = client.request("textDocument/rename", {**at(uri, 4, 5), "newName": "Kinds"})
+        assert sorted(edit["changes"]) == [uri, (root / "sub" / "Beta.md").as_uri()]
+
+
 def test_code_actions_offer_each_fix_and_fix_all(client: Client, root: Path) -> None:
     started(client, root, {"Target.md": "---\naliases: [Al]\n---\n", "a.md": "[[Al]] [[Al]]\n"})
     uri = client.open(root / "a.md")

@@ -1142,22 +1142,22 @@ def _rename(server: VaultServer, found: _Subject, new_name: str) -> types.Worksp
         )
         if own is not None:
             fixes.setdefault(found.path, []).append(own)
-        changes: list[
-            types.TextDocumentEdit | types.CreateFile | types.RenameFile | types.DeleteFile
-        ] = list(server.edits(fixes))
-        return types.WorkspaceEdit(document_changes=changes)
-    capabilities = server.client_capabilities.workspace
-    edit = capabilities.workspace_edit if capabilities is not None else None
-    operations = (edit.resource_operations or []) if edit is not None else []
-    if (
-        edit is None
-        or not edit.document_changes
-        or types.ResourceOperationKind.Rename not in operations
-    ):
+        edits = server.edits(fixes)
+        if _can_edit(server, rename=False):
+            return types.WorkspaceEdit(document_changes=list(edits))
+        return types.WorkspaceEdit(
+            changes={
+                item.text_document.uri: [e for e in item.edits if isinstance(e, types.TextEdit)]
+                for item in edits
+            }
+        )
+    if not _can_edit(server, rename=True):
         raise JsonRpcInvalidParams("this editor cannot rename files through a language server")
     new = server.new_path(found.path, new_name)
     fixes = relink_note(edges, server.engine.index.names, found.path, new)
-    changes = list(server.edits(fixes))
+    changes: list[
+        types.TextDocumentEdit | types.CreateFile | types.RenameFile | types.DeleteFile
+    ] = list(server.edits(fixes))
     changes.append(
         types.RenameFile(
             old_uri=server.uri(found.path),
@@ -1166,6 +1166,19 @@ def _rename(server: VaultServer, found: _Subject, new_name: str) -> types.Worksp
         )
     )
     return types.WorkspaceEdit(document_changes=changes)
+
+
+def _can_edit(server: VaultServer, rename: bool) -> bool:
+    """Whether the client takes ``documentChanges`` (with file renames, if ``rename``).
+
+    Neovim 0.7 applies them but says only ``resourceOperations``: that is taken as a yes.
+    """
+    capabilities = server.client_capabilities.workspace
+    edit = capabilities.workspace_edit if capabilities is not None else None
+    if edit is None:
+        return False
+    renames = types.ResourceOperationKind.Rename in (edit.resource_operations or [])
+    return renames if rename else bool(edit.document_changes) or renames
 
 
 def _actions(
