@@ -226,6 +226,18 @@ def test_a_file_changed_on_disk_updates_the_diagnostics(client: Client, root: Pa
     assert client.diagnostics[uri] == []
 
 
+def test_a_changed_config_is_read_again(client: Client, root: Path) -> None:
+    started(client, root, {"a.md": "[[Nowhere]]\n", "b.md": "[[a]]"})
+    uri = (root / "a.md").as_uri()
+    client.sync()
+    assert only(client.diagnostics[uri], "VK101") == [(0, 0, 0, 11, "VK101")]
+    write_files(root, {".vaultkit.toml": 'ignore = ["VK101"]\n'})
+    changes = [{"uri": (root / ".vaultkit.toml").as_uri(), "type": 2}]
+    client.notify("workspace/didChangeWatchedFiles", {"changes": changes})
+    client.sync()
+    assert client.diagnostics[uri] == []
+
+
 def test_without_file_watching_a_save_checks_the_disk(root: Path) -> None:
     write_files(root, {"a.md": "[[Nowhere]]\n", "b.md": "[[a]]"})
     capabilities = json.loads(json.dumps(CAPABILITIES))
@@ -420,6 +432,20 @@ def test_renaming_a_heading_rewrites_the_links_to_it(client: Client, root: Path)
     beta = (root / "sub" / "Beta.md").read_text(encoding="utf-8")
     assert beta == "# Beta\n[[Alpha#Kinds of it]] [[Alpha#^blk1]]\n"
     assert [item["code"] for item in lint_json(root) if item["code"].startswith("VK1")] == []
+
+
+def test_a_heading_is_renamed_from_a_link_in_its_own_note(client: Client, root: Path) -> None:
+    started(client, root, {"a.md": "# A\n## Types\nsee [[#Types|them]]\n", "b.md": "[[a#Types]]"})
+    uri = client.open(root / "a.md")
+    ready = client.request("textDocument/prepareRename", at(uri, 2, 8))
+    assert ready == {
+        "range": {"start": position(2, 7), "end": position(2, 12)},
+        "placeholder": "Types",
+    }
+    assert client.request("textDocument/prepareRename", at(uri, 2, 5)) is None
+    apply(root, client.request("textDocument/rename", {**at(uri, 2, 8), "newName": "Kinds"}))
+    assert (root / "a.md").read_text(encoding="utf-8") == "# A\n## Kinds\nsee [[#Kinds|them]]\n"
+    assert (root / "b.md").read_text(encoding="utf-8") == "[[a#Kinds]]"
 
 
 def test_renaming_from_the_first_heading_renames_the_note(client: Client, root: Path) -> None:

@@ -254,9 +254,8 @@ class VaultServer(LanguageServer):
         ):
             if candidate.startswith(base + os.sep):
                 path = candidate[len(base) + 1 :].replace(os.sep, "/")
-                if not any(part.startswith(".") for part in path.split("/")):
-                    return path
-                return None
+                hidden = any(part.startswith(".") for part in path.split("/"))
+                return path if path in CONFIG_FILES or not hidden else None
         return None
 
     def note_path(self, uri: str) -> str | None:
@@ -513,7 +512,7 @@ class VaultServer(LanguageServer):
         if edge is not None:
             resolved = edge.resolved
             parts = link_parts(edge.link)
-            if resolved is None or resolved not in notes or parts is None or not edge.link.target:
+            if resolved is None or resolved not in notes or parts is None:
                 return None
             link = edge.link
             if link.line != link.end_line:
@@ -534,6 +533,8 @@ class VaultServer(LanguageServer):
                         link.column + end,
                         heading.text,
                     )
+            if not link.target:
+                return None  # ``[[#Heading]]`` names no note: only its heading can be renamed
             start, end = parts.target
             stem = resolved.rsplit("/", 1)[-1][:-3]
             return _Subject(resolved, None, link.line, link.column + start, link.column + end, stem)
