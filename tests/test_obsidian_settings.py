@@ -104,8 +104,8 @@ def test_a_malformed_settings_file_is_ignored_with_one_warning(
 def test_the_graph_leaves_them_out(tmp_path: Path) -> None:
     from vaultkit.graph import build_graph
 
-    graph = build_graph(load_vault(_vault(tmp_path)))
-    assert not LEFT_OUT & set(graph.nodes)
+    graph = build_graph(load_vault(_vault(tmp_path, {**FILES, "Templates/Bases/x.base": "{}"})))
+    assert not {*LEFT_OUT, "Templates/Bases/x.base"} & set(graph.nodes)
     assert {"a.md", "b.md", "TemplatesX/kept.md"} <= set(graph.nodes)
 
 

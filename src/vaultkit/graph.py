@@ -60,7 +60,8 @@ def build_graph(
         data.update(aliases=list(note.aliases), tags=list(note.tags))
         graph.add_node(note.path, **data)
     for path in vault.attachments:
-        graph.add_node(path, **_node(ATTACHMENT, path.rsplit("/", 1)[-1], path))
+        if left_out(path) is None:
+            graph.add_node(path, **_node(ATTACHMENT, path.rsplit("/", 1)[-1], path))
     pairs: dict[tuple[str, str], tuple[str, int]] = {}
     for edge in vault.edges:
         if edge.source not in graph:

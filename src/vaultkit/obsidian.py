@@ -7,8 +7,10 @@ vault as its owner sees them:
 - Templater's folder (``.obsidian/plugins/templater-obsidian/data.json``, ``templates_folder``);
 - *Excluded files* (``.obsidian/app.json``, ``userIgnoreFilters``).
 
-Their notes are not linted and not drawn, but they stay notes: a link to a template still
-resolves, and links from them still count (Obsidian's backlinks list them too). A folder is
+Their notes are not linted and not drawn (nor the attachments kept there, a template's
+``.base`` files), but they stay notes: a link to a template still resolves, and links from
+them still count (Obsidian's backlinks list them too), so a note only a template links to is
+no orphan finding, though the graph, which leaves the template out, shows it alone. A folder is
 taken as written, ``/`` or ``\\`` at either end dropped; an empty one (the plugin's default) or
 the vault root names nothing. A folder is used whether or not its plugin is enabled: the notes
 in it were written as templates either way. Excluded files follow Obsidian's own reading of the
