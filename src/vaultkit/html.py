@@ -260,10 +260,9 @@ def _disc_centres(radii: list[float]) -> list[tuple[float, float]]:
 
 
 def _vis_node(number: int, data: dict[str, Any], position: tuple[float, float]) -> dict[str, Any]:
-    # Colours, shapes and labels are the page's: they follow colour groups, the theme, hover
-    # and the text fade, none of which vis-network's own labels can do.
-    size = round(6 + 3 * math.sqrt(min(data["in_degree"], 150)), 1)
-    return {"id": number, "label": data["label"], "x": position[0], "y": position[1], "size": size}
+    # Colours, sizes, shapes and labels are the page's: they follow colour groups, the view,
+    # the theme, hover and the text fade, none of which vis-network's own styling can do.
+    return {"id": number, "label": data["label"], "x": position[0], "y": position[1]}
 
 
 def _vis_edge(source: int, target: int, data: dict[str, Any]) -> dict[str, Any]:

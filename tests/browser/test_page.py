@@ -190,6 +190,10 @@ def test_large_vault_opens_on_its_hubs(
     assert opened.errors == []
 
 
+def page_has_group(page: Page, query: str) -> bool:
+    return page.locator("#groups input[type=text]").first.input_value() == query
+
+
 def test_hostile_names_run_no_script(opener: Opener, tmp_path: Path) -> None:
     root = tmp_path / "hostile"
     root.mkdir()
@@ -201,7 +205,14 @@ def test_hostile_names_run_no_script(opener: Opener, tmp_path: Path) -> None:
         encoding="utf-8",
     )
     (root / "Other.md").write_text(f"[[{name}]] <!-- [[x]] -->\n", encoding="utf-8")
+    (root / ".obsidian").mkdir()
+    query = "<img src=x onerror=alert(5)>"
+    groups = [{"query": query, "color": {"a": 1, "rgb": 1}}]
+    (root / ".obsidian" / "graph.json").write_text(
+        json.dumps({"colorGroups": groups, "showTags": True}), encoding="utf-8"
+    )
     opened = opener(root)
+    assert page_has_group(opened.page, query)
     page = opened.page
     assert "<" not in (page.locator("#data").text_content() or "")
     page.fill("#search", "</script>")
@@ -478,3 +489,40 @@ def test_dark_theme_follows_the_system_and_toggles(opener: Opener) -> None:
     assert opener(SAMPLE).hook("theme") == "light"
     assert opened.errors == []
     assert opened.requests == [opened.path.as_uri()]
+
+
+def test_tags_as_nodes_leave_the_counts_alone(opener: Opener) -> None:
+    opened = opener(SAMPLE)
+    graph = opened.graph
+    counts = opened.hook("counts()")
+    tags = {tag for _, found in graph.nodes(data="tags") for tag in found or ()}
+    assert tags
+    opened.hook("setFilter('tags', true)")
+    wait_ready(opened.page)
+    shown = opened.hook("shown()")
+    assert {node["label"] for node in shown if node["kind"] == "tag"} == {f"#{t}" for t in tags}
+    assert opened.hook("counts()")["nodes"] == counts["nodes"]
+    assert opened.hook("visibleNodeCount()") == counts["shownNodes"] + len(tags)
+    assert opened.errors == []
+
+
+def test_big_hierarchy_folds_and_unfolds(opener: Opener, generated_vault: Path) -> None:
+    opened = opener(generated_vault)
+    graph = opened.graph
+    in_tree = {n for s, t, k in graph.edges(data="kind") if k == "up" for n in (s, t)} - {
+        n for n, kind in graph.nodes(data="kind") if kind == "ghost"
+    }
+    assert len(in_tree) > 200
+    opened.hook("setView('hierarchy')")
+    wait_ready(opened.page)
+    folded = opened.hook("folded()")
+    shown = opened.hook("visibleNodeCount()")
+    assert folded and shown < len(in_tree)
+    assert _paths(opened) <= in_tree
+    port = opened.hook("viewport()")
+    assert port["labels"] >= 0.75 * (shown + len(folded)) and port["minLabelPx"] >= 11
+    assert max(f["label"].count("more") for f in folded) == 1
+    assert opened.hook(f"unfold({folded[0]['id']!r})")
+    wait_ready(opened.page)
+    assert opened.hook("visibleNodeCount()") > shown
+    assert opened.errors == []

@@ -17,10 +17,13 @@
   var BIG_EDGES = 4000;
   var FOLD_LIMIT = 200;
   var FOLD_KEEP = 3;
+  var MAX_TREES = 40;
+  var FOLD_BUDGET = 120;
   var MIN_LABEL_PX = 11;
   var MAX_LABEL_PX = 26;
   var MAX_LABELS = 500;
   var ALWAYS_LABELLED = 12;
+  var DOT_OBSTACLES = 150;
   var FONT = "system-ui, -apple-system, 'Segoe UI', 'Noto Sans', sans-serif";
   var KIND_NOTE = 0, KIND_ATTACHMENT = 1, KIND_GHOST = 2, KIND_TAG = 3;
   var EDGE_EMBED = 1, EDGE_UP = 2, EDGE_TAG = 3;
@@ -72,8 +75,7 @@
       var notes = byTag.get(tag);
       var id = visNodes.length, x = 0, y = 0;
       notes.forEach(function (j) { x += visNodes[j].x; y += visNodes[j].y; });
-      visNodes.push({ id: id, label: "#" + tag, x: x / notes.length, y: y / notes.length,
-        size: Math.round(6 + 3 * Math.sqrt(Math.min(notes.length, 150))) });
+      visNodes.push({ id: id, label: "#" + tag, x: x / notes.length, y: y / notes.length });
       table.push(["", KIND_TAG, "", [], [], [], notes.length, 0, 0, "", [], -1]);
       notes.forEach(function (j) { visEdges.push({ from: j, to: id, kind: EDGE_TAG }); });
     });
@@ -145,7 +147,7 @@
   var local = { incoming: true, outgoing: true, neighbours: true };
   var hiddenFolders = new Set();
   var state = { view: "map", selected: -1, depth: 2, showAll: false, hover: null, relayout: false };
-  var shown = { ids: [], edges: [], set: new Set(), problems: [], order: [], labelOrder: [], titles: [] };
+  var shown = { ids: [], edges: [], set: new Set(), problems: [], order: [], labelOrder: [], titles: [], maxIn: 1 };
   var folds = new Map();
   var unfolded = new Set();
   var hook = { ready: false, renders: 0, frames: 0 };
@@ -153,6 +155,7 @@
   var network = null, nodeSet = null, edgeSet = null;
   var theme = "light";
   var treeFont = 14;
+  var hierarchyNote = "";
   var queryGroups = [];
 
   // ---- queries (Obsidian's search syntax: path:, file:, tag:, "phrase", -not, OR) ---------
@@ -225,7 +228,9 @@
     if (shown.layout === "tree") return 7 + 1.6 * Math.sqrt(Math.min(children[id].length, 60));
     // Among problem notes, a dot says how many problems the note has.
     if (shown.layout === "clusters") return 6 + 2.5 * Math.sqrt(Math.min(table[id][DIAGNOSTICS].length, 40));
-    return visNodes[id].size;
+    // Elsewhere by how many notes link to it, relative to the most-linked note in view, so a
+    // view of hubs is not a wall of equally huge dots.
+    return 5 + 15 * Math.sqrt(table[id][IN] / shown.maxIn);
   }
 
   function hoverSet() {
@@ -544,15 +549,21 @@
     // Labels keep MIN_LABEL_PX on screen however far the tree is zoomed out to fit, so the
     // layout is computed for the label size it will be drawn at: a few rounds of "lay out with
     // this font, fit, and grow the font to what the fit scale will draw".
-    var font = 14, positions = null;
+    var font = 14, best = null;
     for (var round = 0; round < 5; round++) {
-      treeFont = font;
+      hierarchyNote = "";
       var laid = treeRound(ids, font);
-      positions = laid.positions;
-      if (font * laid.fit >= MIN_LABEL_PX * 0.98) break;
+      var drawnPx = font * laid.fit;
+      if (!best || drawnPx > best.px) best = { px: drawnPx, font: font, positions: laid.positions, folds: new Map(folds), note: hierarchyNote };
+      if (drawnPx >= MIN_LABEL_PX * 0.98) break;
       font = MIN_LABEL_PX / laid.fit;
     }
-    return positions;
+    // When no round reaches the size (a forest too big to fit), the closest one is drawn.
+    treeFont = best.font;
+    folds.clear();
+    best.folds.forEach(function (info, id) { folds.set(id, info); });
+    hierarchyNote = best.note;
+    return best.positions;
   }
 
   function treeRound(ids, font) {
@@ -562,7 +573,7 @@
     // give the largest scale at which the whole forest fits the window.
     var GAP = 16, LEVEL = 70 + 1.5 * font, ROW = 24 + 1.3 * font, ROW_GAP = 30;
     var inside = new Set(ids);
-    var owner = new Map(), kids = new Map(), size = new Map(), packs = new Map();
+    var owner = new Map(), kids = new Map(), size = new Map(), packs = new Map(), depth = new Map();
     var positions = new Map();
     folds.clear();
     var byLabel = function (a, b) { return names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : a - b; };
@@ -585,6 +596,10 @@
       var width = colWidth.reduce(function (a, b) { return a + b; }, 0);
       return { leaves: leaves, rows: rows, colWidth: colWidth, w: width, h: LEVEL * 0.3 + rows * ROW };
     }
+    function rootOf(i) {
+      while (owner.get(i) !== -1 && owner.has(i)) i = owner.get(i);
+      return i;
+    }
     function own(root) {
       var stack = [root];
       owner.set(root, -1);
@@ -593,23 +608,60 @@
         var i = stack.pop();
         order.push(i);
         var mine = children[i].filter(function (j) { return inside.has(j) && !owner.has(j); }).sort(byLabel);
-        mine.forEach(function (j) { owner.set(j, i); stack.push(j); });
+        mine.forEach(function (j) { owner.set(j, i); depth.set(j, depth.get(i) + 1); stack.push(j); });
         kids.set(i, mine);
       }
-      // Fold a big tree's long lists of leaves into "+N", most-linked leaves kept.
-      order.forEach(function (i) {
-        var leaves = kids.get(i).filter(function (j) { return kids.get(j).length === 0; });
-        if (!foldLeaves || leaves.length <= FOLD_KEEP + 1 || unfolded.has(i)) return;
-        leaves.sort(function (a, b) { return rank[a] - rank[b]; });
-        var hidden = leaves.slice(FOLD_KEEP);
-        var id = "+" + i;
-        folds.set(id, { parent: i, hidden: hidden, label: "+" + hidden.length + " more" });
-        var gone = new Set(hidden);
-        hidden.forEach(function (j) { inside.delete(j); });
-        kids.set(i, kids.get(i).filter(function (j) { return !gone.has(j); }).concat([id]));
-        kids.set(id, []);
-      });
       return order;
+    }
+    function foldTrees(orders) {
+      // A big forest shows its top levels (as many as fit FOLD_LIMIT notes) and folds what
+      // lies below a level, or past FOLD_KEEP leaves of one parent, into "+N"; a click on
+      // "+N" unfolds that parent.
+      var perLevel = [];
+      depth.forEach(function (d) { perLevel[d] = (perLevel[d] || 0) + 1; });
+      var deepest = 0, running = perLevel[0] || 0;
+      while (deepest + 1 < perLevel.length && running + perLevel[deepest + 1] <= FOLD_BUDGET) {
+        deepest++;
+        running += perLevel[deepest];
+      }
+      var below = new Map();
+      orders.forEach(function (order) {
+        for (var k = order.length - 1; k >= 0; k--) {
+          var i = order[k];
+          below.set(i, kids.get(i).reduce(function (n, j) { return n + 1 + below.get(j); }, 0));
+        }
+      });
+      return orders.map(function (order) {
+        var visible = [];
+        var seen = new Set([order[0]]);
+        order.forEach(function (i) {
+          if (!seen.has(i)) return;
+          visible.push(i);
+          var mine = kids.get(i);
+          var hidden = [];
+          var under = mine.reduce(function (sum, j) { return sum + 1 + below.get(j); }, 0);
+          if (!unfolded.has(i) && depth.get(i) >= deepest && under > 1) {
+            hidden = mine;
+          } else if (!unfolded.has(i)) {
+            var leaves = mine.filter(function (j) { return kids.get(j).length === 0; });
+            if (leaves.length > FOLD_KEEP + 1) {
+              hidden = leaves.sort(function (a, b) { return rank[a] - rank[b]; }).slice(FOLD_KEEP);
+            }
+          }
+          var gone = new Set(hidden);
+          var kept = mine.filter(function (j) { return !gone.has(j); });
+          kept.forEach(function (j) { seen.add(j); });
+          if (hidden.length) {
+            var id = "+" + i;
+            var n = hidden.reduce(function (sum, j) { return sum + 1 + below.get(j); }, 0);
+            folds.set(id, { parent: i, label: "+" + n.toLocaleString("en") + " more" });
+            kept = kept.concat([id]);
+            kids.set(id, []);
+          }
+          kids.set(i, kept);
+        });
+        return visible;
+      });
     }
     function measureAll(order, limit) {
       for (var k = order.length - 1; k >= 0; k--) {
@@ -666,12 +718,38 @@
     }).sort(byLabel);
     var orders = [];
     var starts = roots.slice();
-    starts.forEach(function (root) { orders.push(own(root)); });
+    starts.forEach(function (root) { depth.set(root, 0); orders.push(own(root)); });
     ids.slice().sort(byLabel).forEach(function (i) {
       if (owner.has(i)) return;
+      depth.set(i, 0);
       orders.push(own(i));
       starts.push(i);
     });
+    if (foldLeaves) {
+      var dropped = null;
+      if (starts.length > MAX_TREES && !unfolded.has("trees")) {
+        // A forest of many small trees: the largest trees, and the rest as one "+N".
+        var weight = new Map();
+        orders.forEach(function (order) { weight.set(order[0], order.length); });
+        var keep = starts.slice().sort(function (a, b) { return weight.get(b) - weight.get(a) || byLabel(a, b); })
+          .slice(0, MAX_TREES);
+        var kept = new Set(keep);
+        var rest = starts.filter(function (i) { return !kept.has(i); });
+        orders = orders.filter(function (order) { return kept.has(order[0]); });
+        starts = keep;
+        depth.forEach(function (d, i) { if (!kept.has(rootOf(i))) depth.delete(i); });
+        dropped = { trees: rest.length, notes: rest.reduce(function (n, i) { return n + weight.get(i); }, 0) };
+      }
+      orders = foldTrees(orders);
+      if (dropped) {
+        folds.set("+trees", { parent: -1, label: "+" + plural(dropped.trees, "smaller tree") + " (" + plural(dropped.notes, "note") + ")" });
+        kids.set("+trees", []);
+        orders.push(["+trees"]);
+        starts.push("+trees");
+      }
+      hierarchyNote = "Showing the top levels" + (dropped ? " of the " + MAX_TREES + " largest trees" : "") +
+        ": click a \u201c+N\u201d to unfold it.";
+    }
     var box = canvasSize();
     function shelve(limit, apply) {
       var left = 0, top = 0, rowHeight = 0, widest = 0;
@@ -692,8 +770,8 @@
       starts.sort(function (a, b) { return size.get(b)[0] - size.get(a)[0] || byLabel(a, b); });
       var widths = starts.map(function (root) { return size.get(root)[0]; });
       var sum = widths.reduce(function (a, b) { return a + b; }, 0);
-      for (var k = 1; k <= 16; k++) {
-        var shelf = Math.max(widths[0] || 1, sum * k / 16);
+      for (var k = 0; k <= 16; k++) {
+        var shelf = (widths[0] || 1) * Math.pow(Math.max(sum / (widths[0] || 1), 1), k / 16);
         var extent = shelve(shelf, false);
         var fit = Math.min((box[0] - 48) / extent[0], (box[1] - 48) / (extent[1] + 2 * font));
         if (!best || fit > best.fit + 1e-9) best = { fit: fit, limit: limit, shelf: shelf };
@@ -702,6 +780,7 @@
     orders.forEach(function (order) { measureAll(order, best.limit); });
     starts.sort(function (a, b) { return size.get(b)[0] - size.get(a)[0] || byLabel(a, b); });
     shelve(best.shelf, true);
+    folds.forEach(function (info, id) { if (!positions.has(id)) folds.delete(id); });
     return { positions: positions, fit: best.fit };
   }
 
@@ -761,6 +840,7 @@
     shown.problems = view.ids.filter(function (i) { return table[i][DIAGNOSTICS].length > 0; });
     shown.always = view.layout === "tree" && view.ids.length <= FOLD_LIMIT;
     shown.layout = view.layout;
+    shown.maxIn = Math.max(1, view.ids.reduce(function (m, i) { return Math.max(m, table[i][IN]); }, 0));
     setMessage(view.message);
     updateButtons();
 
@@ -770,6 +850,18 @@
     var positions = view.layout === "tree" ? treeLayout(view.ids)
       : view.layout === "rings" ? ringPositions(view)
       : view.layout === "clusters" ? clusterPositions(view.ids) : null;
+    if (view.layout === "tree" && hierarchyNote) setMessage(hierarchyNote);
+    if (view.layout === "tree") shown.always = view.ids.length + folds.size <= 2 * FOLD_LIMIT;
+    if (folds.size) {
+      // Leaves folded into "+N" are not drawn: the view is what is left.
+      view.ids = view.ids.filter(function (i) { return positions.has(i); });
+      var kept = new Set(view.ids);
+      view.edges = view.edges.filter(function (e) { return kept.has(visEdges[e].from) && kept.has(visEdges[e].to); });
+      shown.ids = view.ids;
+      shown.edges = view.edges;
+      shown.set = kept;
+      shown.problems = view.ids.filter(function (i) { return table[i][DIAGNOSTICS].length > 0; });
+    }
     var near = null;
     var nodes = view.ids.map(function (i) {
       var node = styleNode(i, near);
@@ -790,6 +882,7 @@
       node.x = at[0];
       node.y = at[1];
       nodes.push(node);
+      if (info.parent < 0) return;
       var edge = styleEdge("e" + id, near);
       edge.from = id;
       edge.to = info.parent;
@@ -987,8 +1080,9 @@
       context.fillStyle = data.rules[title.rule] && data.rules[title.rule][1] === "error" ? "#dc2626" : t.ink;
       context.fillText(title.text, x, y);
     });
-    // Dots drawn big enough to see are obstacles too: a label never covers them.
-    order.forEach(function (id) {
+    // In views small enough to have room, dots are obstacles too: a label never covers one.
+    // In crowded views that would leave almost nothing labelled; the halo keeps text legible.
+    if (order.length <= DOT_OBSTACLES) order.forEach(function (id) {
       var node = network.body.nodes[id];
       if (!node) return;
       var r = (node.options.size || 10) * scale;
@@ -1596,7 +1690,7 @@
     network.on("afterDrawing", function (context) { hook.frames++; drawBadges(context); drawLabels(context); });
     network.on("click", function (event) {
       var id = event.nodes.length ? event.nodes[0] : -1;
-      if (typeof id === "string") { unfolded.add(folds.get(id).parent); render(); return; }
+      if (typeof id === "string") { unfold(id); return; }
       select(id);
     });
     network.on("doubleClick", function (event) {
@@ -1636,6 +1730,20 @@
     render();
   }
 
+  function unfold(id) {
+    var info = folds.get(id);
+    if (!info) return false;
+    unfolded.add(info.parent >= 0 ? info.parent : "trees");
+    render();
+    return true;
+  }
+
+  function foldEdges() {
+    var n = 0;
+    folds.forEach(function (info) { if (info.parent >= 0) n++; });
+    return n;
+  }
+
   function viewport() {
     var scale = network.getScale();
     var translation = network.body.view.translation;
@@ -1670,10 +1778,16 @@
         nodes: count, edges: edgeCount, notes: kinds[0], attachments: kinds[1], ghosts: kinds[2],
         shownNodes: shown.ids.length, shownEdges: shown.edges.length,
         drawnNodes: network ? network.body.nodeIndices.length - folds.size : 0,
-        drawnEdges: network ? network.body.edgeIndices.length - folds.size : 0,
+        drawnEdges: network ? network.body.edgeIndices.length - foldEdges() : 0,
       };
     },
     viewport: viewport,
+    folded: function () {
+      return Array.from(folds.entries()).map(function (entry) {
+        return { id: entry[0], label: entry[1].label, parent: entry[1].parent >= 0 ? keyOf(entry[1].parent) : null };
+      });
+    },
+    unfold: unfold,
     search: function (query) { return search(query).map(function (r) { return keyOf(r.id); }); },
     shown: function () { return shown.ids.map(describe); },
     shownEdges: function () {
