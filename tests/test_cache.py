@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import pickle
 import random
+import resource
 import struct
+import subprocess
+import sys
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -15,9 +20,9 @@ import pytest
 
 import vaultkit.parallel
 import vaultkit.read
-from tests.conftest import refuse_to_read, write_files
-from vaultkit import cache, vault
-from vaultkit.config import Config
+from tests.conftest import ROOT, SAMPLE, refuse_to_read, write_files
+from vaultkit import cache, model, vault
+from vaultkit.config import Config, load_config
 from vaultkit.vault import check_vault, lint, load_vault
 
 Found = list[tuple[str, int, int, str]]
@@ -433,3 +438,256 @@ def test_a_vault_whose_name_ends_in_a_space_keeps_its_cache(tmp_path: Path) -> N
     check_vault(other, Config())
     assert (cache.folder(spaced) / "vault.txt").is_file()
     assert cache.folder(spaced).exists()
+
+
+# --- forged and special cache files -------------------------------------------------------------
+
+
+@pytest.fixture
+def steady_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache's header as if vaultkit's own files did not change during the test."""
+    stamp = cache._code_stamp()
+    monkeypatch.setattr(cache, "_code_stamp", lambda: stamp)
+
+
+def _body_of(data: bytes) -> tuple[object, object]:
+    """The header and body of a cache file vaultkit wrote (a notes shard's body unpacked)."""
+    header, body = pickle.loads(data[len(b"vaultkit-cache\n") + 12 :])
+    return header, pickle.loads(body) if isinstance(body, bytes) else body
+
+
+def _forged(header: object, body: object, packed: bool) -> bytes:
+    inner = pickle.dumps(body, protocol=5) if packed else body
+    return _frame(pickle.dumps((header, inner), protocol=5))
+
+
+Where = tuple[object, ...]
+
+
+def _places(value: object, where: Where = ()) -> list[Where]:
+    """Every place in a body that holds a value, containers included."""
+    found = [where]
+    if isinstance(value, tuple | list):
+        for number, item in enumerate(value):
+            found += _places(item, (*where, number))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            found += [(*where, ("key", key))]
+            found += _places(item, (*where, ("value", key)))
+    elif isinstance(value, frozenset):
+        found += [(*where, ("member", item)) for item in sorted(value)]
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for item in dataclasses.fields(value):
+            found += _places(getattr(value, item.name), (*where, ("field", item.name)))
+    return found
+
+
+def _hashable_place(where: Where) -> bool:
+    """Whether the place may hold an unhashable value (not a key or a set member)."""
+    return not where or not isinstance(where[-1], tuple) or where[-1][0] not in ("key", "member")
+
+
+def _swapped(value: Any, where: Where, new: object) -> Any:
+    """``value`` with what is at ``where`` replaced by ``new``."""
+    if not where:
+        return new
+    step, rest = where[0], where[1:]
+    if isinstance(step, int):
+        items = list(value)
+        items[step] = _swapped(items[step], rest, new)
+        return type(value)(items) if not hasattr(value, "_fields") else type(value)(*items)
+    kind, name = step  # type: ignore[misc]
+    if kind == "key":
+        return {(new if key == name else key): item for key, item in value.items()}
+    if kind == "value":
+        return {
+            key: _swapped(item, rest, new) if key == name else item for key, item in value.items()
+        }
+    if kind == "member":
+        return frozenset(new if item == name else item for item in value)
+    swapped = object.__new__(type(value))
+    for item in dataclasses.fields(value):
+        found = getattr(value, item.name)
+        object.__setattr__(
+            swapped, item.name, _swapped(found, rest, new) if item.name == name else found
+        )
+    return swapped
+
+
+@pytest.mark.parametrize("kind", ["results", "notes", "edges"])
+@pytest.mark.usefixtures("steady_code")
+def test_a_cache_file_with_the_right_header_and_wrong_types_is_rebuilt(
+    vault_root: Path, kind: str
+) -> None:
+    (vault_root / "a.md").write_text("[[b]] [[gone]] [[b#Intro]] [[b#Nope]] [[sub/c|see]]")
+    cold = _checked(vault_root, use_cache=False)
+    _checked(vault_root)
+    _answer(vault_root)
+    where = cache.folder(vault_root)
+    number = cache.shard_of("a.md")
+    target = where / ("results.pickle" if kind == "results" else f"{kind}-{number:02d}.pickle")
+    good = target.read_bytes()
+    header, body = _body_of(good)
+    for place in _places(body):
+        # Types found nowhere in a cache body (a list only at the top of a notes shard).
+        for wrong in (1.5, []) if _hashable_place(place) else (1.5,):
+            target.write_bytes(_forged(header, _swapped(body, place, wrong), kind == "notes"))
+            answers = (_answer(vault_root), _checked(vault_root), _answer(vault_root))
+            assert answers == (cold, cold, cold), (place, wrong)
+            assert len(cache.NoteCache(vault_root, Config()).entries) == 3
+            assert cache.load_results(vault_root, Config()) is not None
+            target.write_bytes(good)
+
+
+@pytest.mark.usefixtures("steady_code")
+def test_a_finding_with_a_field_missing_is_not_trusted(
+    vault_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cold = _checked(vault_root, use_cache=False)
+    assert _checked(vault_root) == cold
+    stored = cache.folder(vault_root) / "results.pickle"
+    header, body = _body_of(stored.read_bytes())
+    # Pickled as vaultkit would, but with the path only: the other slots stay unset.
+    with monkeypatch.context() as patch:
+        patch.setattr(model.Diagnostic, "__getstate__", lambda self: (self.path,))
+        stored.write_bytes(_forged(header, body, False))
+    assert _checked(vault_root) == cold
+    assert cache.load_results(vault_root, Config()) is not None
+
+
+@pytest.mark.usefixtures("steady_code")
+def test_stored_hashes_name_only_notes_of_the_vault(
+    vault_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cold = _checked(vault_root, use_cache=False)
+    _checked(vault_root)
+    stored = cache.folder(vault_root) / "results.pickle"
+    header, body = _body_of(stored.read_bytes())
+    assert isinstance(body, cache.Results)
+    hashed: list[str] = []
+    original = cache.file_digest
+    monkeypatch.setattr(cache, "file_digest", lambda path: hashed.append(path) or original(path))
+    for path in ("/etc/passwd", "../outside.md", "a\0.md", "sub/../../x.md"):
+        racy = ((path, b"0" * 16), *body.racy)
+        stored.write_bytes(_forged(header, body._replace(racy=racy), False))
+        assert _checked(vault_root) == cold
+        assert all(Path(path).is_relative_to(vault_root) for path in hashed), hashed
+
+
+def _lint_process(root: Path, cache_home: Path) -> subprocess.CompletedProcess[str]:
+    """``vaultkit lint`` in its own process, with a memory and a time limit."""
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    return subprocess.run(
+        [sys.executable, "-m", "vaultkit", "lint", "--vault", str(root), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "XDG_CACHE_HOME": str(cache_home), "PYTHONPATH": str(ROOT / "src")},
+        preexec_fn=limited,
+    )
+
+
+def _special(kind: str, path: Path) -> None:
+    path.unlink(missing_ok=True)
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "/dev/zero":
+        path.symlink_to("/dev/zero")
+    else:
+        path.symlink_to(path.with_name("elsewhere"))
+        path.with_name("elsewhere").write_bytes(b"vaultkit-cache\n")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "/dev/zero", "symlink"])
+@pytest.mark.parametrize("name", ["results.pickle", "notes-00.pickle", "edges-00.pickle"])
+def test_a_cache_file_that_is_not_a_regular_file_is_never_read(
+    vault_root: Path, tmp_path: Path, kind: str, name: str
+) -> None:
+    cold = _checked(vault_root, use_cache=False)
+    _answer(vault_root)
+    _checked(vault_root)
+    where = cache.folder(vault_root)
+    if name != "results.pickle":
+        (where / "results.pickle").unlink()  # else the shards are not even opened
+    names = (
+        [name]
+        if name == "results.pickle"
+        else [name.replace("00", f"{n:02d}") for n in range(cache.SHARDS)]
+    )
+    for each in names:
+        _special(kind, where / each)
+    ran = _lint_process(vault_root, tmp_path / "cache")
+    assert ran.returncode == 1, ran.stderr
+    assert sorted(
+        (item["path"], item["line"], item["column"], item["code"])
+        for item in json.loads(ran.stdout)
+    ) == sorted(cold)
+    assert [path.name for path in where.iterdir() if not path.is_file() or path.is_symlink()] == []
+
+
+def test_a_fifo_beside_another_vaults_cache_does_not_hang_a_new_vault(
+    vault_root: Path, tmp_path: Path
+) -> None:
+    _checked(vault_root)
+    os.mkfifo(tmp_path / "cache" / "vaultkit" / "0123456789abcdef")
+    fifo_folder = tmp_path / "cache" / "vaultkit" / "fedcba9876543210"
+    fifo_folder.mkdir()
+    os.mkfifo(fifo_folder / "vault.txt")
+    other = tmp_path / "other"
+    write_files(other, {"x.md": "[[y]]"})
+    ran = _lint_process(other, tmp_path / "cache")
+    assert ran.returncode == 1, ran.stderr
+    assert (cache.folder(other) / "vault.txt").is_file()
+
+
+def test_a_note_that_became_a_fifo_is_not_hashed(tmp_path: Path) -> None:
+    fifo = tmp_path / "note.md"
+    os.mkfifo(fifo)
+    ran = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from vaultkit import cache; print(cache.file_digest(sys.argv[1]))",
+            str(fifo),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+    )
+    assert ran.stdout == "None\n", ran.stderr
+
+
+@pytest.mark.usefixtures("steady_code")
+def test_a_cache_file_over_the_size_cap_is_neither_read_nor_written(
+    vault_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cold = _checked(vault_root, use_cache=False)
+    assert _checked(vault_root) == cold
+    assert cache.load_results(vault_root, Config()) is not None
+    monkeypatch.setattr(cache, "MAX_FILE", 200)
+    assert cache.load_results(vault_root, Config()) is None
+    assert cache.NoteCache(vault_root, Config()).entries == {}
+    for path in cache.folder(vault_root).glob("*.pickle"):
+        path.unlink()
+    assert _checked(vault_root) == _answer(vault_root) == cold
+    assert sorted(path.name for path in cache.folder(vault_root).iterdir()) == ["vault.txt"]
+
+
+@pytest.mark.parametrize("which", ["sample", "generated"])
+@pytest.mark.usefixtures("steady_code")
+def test_what_vaultkit_writes_passes_its_own_checks(
+    which: str, generated_vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = SAMPLE if which == "sample" else generated_vault
+    config = load_config(root)
+    check_vault(root, config)
+    notes = load_vault(root, config).notes
+    stored = cache.NoteCache(root, config).entries
+    assert sorted(stored) == sorted(path for path, note in notes.items() if cache.cacheable(note))
+    assert all(entry.edges is not None for entry in stored.values())
+    assert cache.load_results(root, config) is not None
