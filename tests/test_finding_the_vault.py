@@ -91,3 +91,10 @@ def test_the_current_folder_is_the_vault_even_with_a_vault_below(tmp_path: Path)
     done = _run(repo, "lint", "--format", "json", "--no-cache")
     assert "README.md" in _paths(done)
     assert str(repo.resolve()) in done.stderr
+
+
+def test_a_note_given_to_explain_from_an_unmarked_root_uses_that_root(tmp_path: Path) -> None:
+    repo = _repository(tmp_path / "repo")
+    done = _run(repo, "explain", "[[notes/a]]", "--from", "README.md", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert str(repo.resolve()) in done.stderr

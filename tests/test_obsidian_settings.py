@@ -138,3 +138,9 @@ def test_settings_are_read_only_when_asked(tmp_path: Path) -> None:
     assert load_config(root).obsidian_skip
     (root / ".vaultkit.toml").write_text("obsidian-settings = false\n")
     assert load_config(root).obsidian_skip == ()
+
+
+def test_only_the_paths_asked_for_are_counted(tmp_path: Path) -> None:
+    root = _vault(tmp_path)
+    assert check_vault(root, paths=["a.md"], use_cache=False).left_out == {}
+    assert sum(check_vault(root, paths=["Templates"]).left_out.values()) == 1

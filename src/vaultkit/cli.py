@@ -187,7 +187,7 @@ def _settings(args: argparse.Namespace, paths: Sequence[Path] = ()) -> tuple[Pat
         # The vault of the first path (or of the current folder); with no marker anywhere
         # above it, the current folder, said once on stderr.
         start = paths[0] if paths else Path.cwd()
-        root = next(iter(vaults_of([start], Path.cwd(), quiet=args.quiet)))
+        root = next(iter(vaults_of([start], Path.cwd(), quiet=args.quiet, below=False)))
     return root, load_config(root)
 
 

@@ -98,7 +98,7 @@ def check_vault(
         return Checked(
             [item for item in found if wanted(item.path)],
             len(vault.notes),
-            left_out_counts(config, scan.notes),
+            left_out_counts(config, filter(wanted, scan.notes)),
         )
     started = time.time_ns()
     stamps = _stamps(root, scan)
@@ -111,7 +111,7 @@ def check_vault(
             return Checked(
                 [item for item in hit if wanted(item.path)],
                 len(scan.notes),
-                left_out_counts(config, scan.notes),
+                left_out_counts(config, filter(wanted, scan.notes)),
             )
     with collector_paused(freeze=True):
         vault, entries, written = _cached_vault(root, config, scan, stamps, started, True)
@@ -129,11 +129,13 @@ def check_vault(
     return Checked(
         [item for item in found if wanted(item.path)],
         len(vault.notes),
-        left_out_counts(config, scan.notes),
+        left_out_counts(config, filter(wanted, scan.notes)),
     )
 
 
-def vaults_of(paths: Iterable[Path], cwd: Path, *, quiet: bool = False) -> dict[Path, list[Path]]:
+def vaults_of(
+    paths: Iterable[Path], cwd: Path, *, quiet: bool = False, below: bool = True
+) -> dict[Path, list[Path]]:
     """Group paths by the vault that holds each, found from the path's own location.
 
     A path's vault is the nearest folder above it with ``.obsidian/`` or ``.vaultkit.toml``. A
@@ -141,8 +143,8 @@ def vaults_of(paths: Iterable[Path], cwd: Path, *, quiet: bool = False) -> dict[
     repository's ``README.md`` beside its ``notes/`` vault): it is put with the first vault
     found, for the CLI to skip with one line as a path outside it. When no path has a vault,
     the vault is a marked folder right under an unmarked ``cwd`` (the repository's ``notes/``,
-    when the hook gets ``README.md`` alone; not when a folder is asked for), else the vault of
-    ``cwd``: its marked vault, or
+    when the hook gets ``README.md`` alone; not when a folder is asked for, nor without
+    ``below``), else the vault of ``cwd``: its marked vault, or
     else ``cwd`` itself, which is then said on stderr (unless ``quiet``); paths outside it are
     skipped the same way.
     """
@@ -163,7 +165,8 @@ def vaults_of(paths: Iterable[Path], cwd: Path, *, quiet: bool = False) -> dict[
         # Files from a repository's root beside its vault (pre-commit passes README.md on its
         # own): a marked folder just below ``cwd`` is the vault they lie outside of. A folder
         # asked for (``.``, or no path at all) is the current folder's vault, as cli.md says.
-        child = None if any(path.is_dir() for path in strays) else _marked_child(cwd)
+        files = below and not any(path.is_dir() for path in strays)
+        child = _marked_child(cwd) if files else None
         groups[child or default_vault(cwd, quiet=quiet)] = strays
     elif strays:
         next(iter(groups.values())).extend(strays)
