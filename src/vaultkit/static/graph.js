@@ -230,7 +230,7 @@
     if (shown.layout === "clusters") return 6 + 2.5 * Math.sqrt(Math.min(table[id][DIAGNOSTICS].length, 40));
     // Elsewhere by how many notes link to it, relative to the most-linked note in view, so a
     // view of hubs is not a wall of equally huge dots.
-    return 5 + 15 * Math.sqrt(table[id][IN] / shown.maxIn);
+    return 8 + 16 * Math.sqrt(table[id][IN] / shown.maxIn);
   }
 
   function hoverSet() {
@@ -1092,6 +1092,7 @@
       insert([x - r - 1, y - r - 1, x + r + 1, y + r + 1]);
     });
     var done = new Set();
+    var always = Math.max(ALWAYS_LABELLED, Math.round(order.length * 0.08));
     for (var k = 0; k < order.length && count_ < MAX_LABELS; k++) {
       var id = order[k];
       if (done.has(id)) continue;
@@ -1102,7 +1103,7 @@
       if (x < -200 || x > size[0] + 200 || y < -40 || y > size[1] + 40) continue;
       var radius = (node.options.size || 10) * scale;
       var raw = (shown.layout === "tree" ? treeFont : 12 + (node.options.size || 10) * 0.25) * scale;
-      var important = shown.always || k < ALWAYS_LABELLED || id === state.selected || id === state.hover ||
+      var important = shown.always || k < always || id === state.selected || id === state.hover ||
         (near && near.has(id)) || typeof id !== "number";
       // The most important notes need less zoom before their label shows (Obsidian shows
       // none when zoomed out; a first view with no names on it says nothing).
@@ -1112,18 +1113,29 @@
       var px = clamp(raw, MIN_LABEL_PX, MAX_LABEL_PX);
       var text = typeof id === "number" ? shortLabel(id) : labelOf(id);
       var width = textWidth(id, px);
-      var top = y + radius + 2;
-      var box = [x - width / 2 - 2, top, x + width / 2 + 2, top + px * 1.15];
-      if (collides(box)) continue;
+      // Below the dot as Obsidian draws it; else above, right or left, whichever is free.
+      var h = px * 1.15;
+      var spots = [
+        [x - width / 2 - 2, y + radius + 2],
+        [x - width / 2 - 2, y - radius - 2 - h],
+        [x + radius + 4, y - h / 2],
+        [x - radius - 4 - width - 4, y - h / 2],
+      ];
+      var box = null;
+      for (var p = 0; p < (shown.layout === "tree" ? 1 : spots.length) && !box; p++) {
+        var spot = [spots[p][0], spots[p][1], spots[p][0] + width + 4, spots[p][1] + h];
+        if (!collides(spot)) box = spot;
+      }
+      if (!box) continue;
       insert(box);
       boxes.push(box);
       context.globalAlpha = alpha * (near && !near.has(id) ? 0.3 : 1);
       context.font = (id === state.selected || id === state.hover ? "600 " : "") + px.toFixed(1) + "px " + FONT;
       context.lineWidth = 3;
       context.strokeStyle = t.halo;
-      context.strokeText(text, x, top);
+      context.strokeText(text, (box[0] + box[2]) / 2, box[1]);
       context.fillStyle = t.ink;
-      context.fillText(text, x, top);
+      context.fillText(text, (box[0] + box[2]) / 2, box[1]);
       count_++;
       smallest = Math.min(smallest, px);
     }
