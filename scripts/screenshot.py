@@ -27,7 +27,7 @@ from tests.browser.conftest import ARGS, CHROMIUM, wait_ready  # noqa: E402  (on
 
 
 def _show(page: Page, view: str) -> None:
-    """Put the page in ``view``: map, hierarchy, problems, dark, search:TEXT or rule:CODE."""
+    """Put the page in ``view``: map, hierarchy, problems, dark, search:T, rule:C or local:P."""
     name, _, value = view.partition(":")
     if name == "hierarchy":
         page.evaluate("window.vaultkit.setView('hierarchy')")
@@ -35,6 +35,8 @@ def _show(page: Page, view: str) -> None:
         page.evaluate("window.vaultkit.setFilter('problems', true)")
     elif name == "rule":
         page.evaluate("code => window.vaultkit.setFilter('rule', code)", value)
+    elif name == "local":
+        page.evaluate("key => window.vaultkit.localGraph(key, 2)", value)
     elif name == "dark":
         page.evaluate("window.vaultkit.setTheme('dark')")
     elif name == "search":
@@ -73,6 +75,7 @@ def shoot(vault_root: Path, views: list[str], out: Path | None) -> None:
                 page.screenshot(path=str(target))
                 report = page.evaluate("window.vaultkit.viewport()")
                 report["shown"] = page.evaluate("window.vaultkit.visibleNodeCount()")
+                del report["labelBoxes"]
                 print(target, json.dumps(report, ensure_ascii=False))
                 page.close()
             browser.close()
@@ -81,7 +84,7 @@ def shoot(vault_root: Path, views: list[str], out: Path | None) -> None:
 def main() -> None:
     """Parse the arguments and take the screenshots."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("views", nargs="*", help="map, hierarchy, problems, dark, search:TEXT")
+    parser.add_argument("views", nargs="*", help=_show.__doc__)
     parser.add_argument("--vault", type=Path, default=ROOT / "vault")
     parser.add_argument("--out", type=Path, help="folder for <vault>-<view>.png files")
     args = parser.parse_args()
