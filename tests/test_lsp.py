@@ -226,6 +226,24 @@ def test_a_file_changed_on_disk_updates_the_diagnostics(client: Client, root: Pa
     assert client.diagnostics[uri] == []
 
 
+def test_a_file_renamed_by_the_editor_is_followed(root: Path) -> None:
+    write_files(root, {"a.md": "[[b]]\n", "old.md": "[[a]]"})
+    capabilities = json.loads(json.dumps(CAPABILITIES))
+    del capabilities["workspace"]["didChangeWatchedFiles"]
+    capabilities["workspace"]["fileOperations"] = {"didRename": True}
+    with Client(root) as client:
+        answer = client.initialize(root, capabilities)
+        assert "didRename" in answer["capabilities"]["workspace"]["fileOperations"]
+        uri = (root / "a.md").as_uri()
+        client.sync()
+        assert only(client.diagnostics[uri], "VK101") == [(0, 0, 0, 5, "VK101")]
+        os.rename(root / "old.md", root / "b.md")
+        renamed = {"oldUri": (root / "old.md").as_uri(), "newUri": (root / "b.md").as_uri()}
+        client.notify("workspace/didRenameFiles", {"files": [renamed]})
+        client.sync()
+        assert client.diagnostics[uri] == []
+
+
 def test_a_changed_config_is_read_again(client: Client, root: Path) -> None:
     started(client, root, {"a.md": "[[Nowhere]]\n", "b.md": "[[a]]"})
     uri = (root / "a.md").as_uri()
