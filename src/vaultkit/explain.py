@@ -25,6 +25,7 @@ from vaultkit.markdown import scan_body
 from vaultkit.model import Edge, Heading, Link, LinkKind, Status, VaultkitError
 from vaultkit.resolve import Answer, Resolver, Vault, attachment_extension, resolve_target
 from vaultkit.rules import alias_fix
+from vaultkit.suggest import NOTHING, Suggestion, suggestion_for
 from vaultkit.text import fold, heading_key
 
 _OPENS = frozenset({Status.RESOLVED, Status.AMBIGUOUS})
@@ -71,6 +72,8 @@ class Explanation:
     rule: str | None
     obsidian_writes: str | None = None
     """For a link that names a note by an alias: the link Obsidian writes for that alias."""
+    suggestion: Suggestion = NOTHING
+    """What a broken link probably meant, as ``lint`` says it (``suggest.py``)."""
 
     @property
     def resolves(self) -> bool:
@@ -150,6 +153,7 @@ def explain(vault: Vault, link: Link, source: str | None) -> Explanation:
         subpath=_check_subpath(vault, edge),
         rule=_rule(vault, edge),
         obsidian_writes=_alias_form(vault, edge),
+        suggestion=suggestion_for(vault.index, vault.notes, vault.root, edge),
     )
 
 
@@ -291,6 +295,9 @@ def explain_text(item: Explanation) -> str:
             "Obsidian does not open a link by an alias; picking the alias there writes "
             + item.obsidian_writes
         )
+    if item.suggestion.names or item.suggestion.remark:
+        said = item.suggestion.sentence().removeprefix("; ")
+        lines.append(said[:1].upper() + said[1:])
     if item.rule:
         lines.append(f"lint reports: {item.rule}")
     return "\n".join(lines) + "\n"
@@ -322,5 +329,6 @@ def explain_json(item: Explanation) -> str:
         "opens": item.resolves,
         "obsidian_writes": item.obsidian_writes,
         "rule": item.rule,
+        "suggestions": list(item.suggestion.names),
     }
     return json.dumps(record, ensure_ascii=False, indent=2) + "\n"

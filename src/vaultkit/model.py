@@ -210,6 +210,11 @@ class Diagnostic:
     severity: Severity = field(compare=False)
     message: str = field(compare=False)
     fix: Fix | None = field(default=None, compare=False)
+    suggestions: tuple[str, ...] = field(default=(), compare=False)
+    """What the link probably meant, best first, each as it would stand in the link."""
+    suggested: Fix | None = field(default=None, compare=False)
+    """The edit that writes a near-certain single suggestion (SARIF ``fixes``); never applied
+    by ``--fix``, which applies ``fix`` only."""
 
 
 def diagnostic_order(item: Diagnostic) -> tuple[str, int, int, str]:

@@ -187,6 +187,7 @@ def diagnostic_record(item: Diagnostic) -> dict[str, object]:
         "column": item.column,
         "message": item.message,
         "fix": fix,
+        "suggestions": list(item.suggestions),
     }
 
 
@@ -266,6 +267,9 @@ def _sarif_result(item: Diagnostic, rule_index: dict[str, int]) -> dict[str, obj
         result["ruleIndex"] = rule_index[item.code]
     if item.fix is not None:
         result["fixes"] = [_sarif_fix(item.fix, location)]
+    elif item.suggested is not None:
+        # A near-certain suggestion is a fix a reviewer may take; ``--fix`` never applies it.
+        result["fixes"] = [_sarif_fix(item.suggested, location)]
     return result
 
 

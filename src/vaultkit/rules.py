@@ -10,11 +10,12 @@ import functools
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from vaultkit.config import glob_matcher
 from vaultkit.model import Diagnostic, Edge, Fix, Link, LinkKind, Severity, Status, VaultkitError
 from vaultkit.resolve import Vault, attachment_extension
+from vaultkit.suggest import Suggestion, block_suggestion, heading_suggestion, name_suggester
 from vaultkit.text import fold
 
 Check = Callable[[Vault], Iterator[Diagnostic]]
@@ -148,10 +149,26 @@ def broken_link(vault: Vault) -> Iterator[Diagnostic]:
 
     Fix: point the link at an existing note, or create the note.
     """
+    suggester = None
     for edge in vault.with_status(Status.BROKEN):
         if not edge.is_parent and attachment_extension(edge.link.target) is None:
             reason = f" ({edge.reason})" if "alias" in edge.reason else ""
-            yield _edge_diagnostic("VK101", edge, f"no note matches {edge.link.target!r}{reason}")
+            suggester = suggester or name_suggester(vault.index, vault.notes, _broken(vault))
+            found = suggester.suggest(edge)
+            message = f"no note matches {edge.link.target!r}{reason}"
+            yield _suggesting(_edge_diagnostic("VK101", edge, message), found)
+
+
+def _broken(vault: Vault) -> Iterator[str]:
+    return (edge.link.target for edge in vault.with_status(Status.BROKEN))
+
+
+def _suggesting(item: Diagnostic, found: Suggestion) -> Diagnostic:
+    """The finding with what the link probably meant: in its message and as data."""
+    if not found.names and not found.remark:
+        return item
+    message = item.message + found.sentence()
+    return replace(item, message=message, suggestions=found.names, suggested=found.fix)
 
 
 def broken_heading(vault: Vault) -> Iterator[Diagnostic]:
@@ -167,7 +184,9 @@ def broken_heading(vault: Vault) -> Iterator[Diagnostic]:
     """
     for edge in vault.with_status(Status.BROKEN_HEADING):
         message = f"{edge.resolved!r} has no heading {edge.link.subpath!r}"
-        yield _edge_diagnostic("VK102", edge, message)
+        note = vault.notes.get(edge.resolved or "")
+        found = heading_suggestion(edge, note) if note is not None else Suggestion()
+        yield _suggesting(_edge_diagnostic("VK102", edge, message), found)
 
 
 def broken_block(vault: Vault) -> Iterator[Diagnostic]:
@@ -181,7 +200,9 @@ def broken_block(vault: Vault) -> Iterator[Diagnostic]:
     """
     for edge in vault.with_status(Status.BROKEN_BLOCK):
         message = f"{edge.resolved!r} has no block {edge.link.subpath!r}"
-        yield _edge_diagnostic("VK103", edge, message)
+        note = vault.notes.get(edge.resolved or "")
+        found = block_suggestion(edge, note, vault.root) if note is not None else Suggestion()
+        yield _suggesting(_edge_diagnostic("VK103", edge, message), found)
 
 
 def ambiguous_link(vault: Vault) -> Iterator[Diagnostic]:
@@ -468,9 +489,12 @@ def broken_up_link(vault: Vault) -> Iterator[Diagnostic]:
 
     Fix: name an existing parent note.
     """
+    suggester = None
     for edge in vault.edges:
         if edge.is_parent and edge.status is Status.BROKEN:
-            yield _edge_diagnostic("VK301", edge, f"parent {edge.link.target!r} matches no note")
+            suggester = suggester or name_suggester(vault.index, vault.notes, _broken(vault))
+            message = f"parent {edge.link.target!r} matches no note"
+            yield _suggesting(_edge_diagnostic("VK301", edge, message), suggester.suggest(edge))
 
 
 def hierarchy_cycle(vault: Vault) -> Iterator[Diagnostic]:

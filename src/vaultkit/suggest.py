@@ -1,0 +1,425 @@
+"""What a broken link probably meant: the vault's close names, headings and block ids.
+
+A name is *close* to a link's target when, compared as Obsidian compares names (NFC, case
+folded, and here also with spaces, ``-`` and ``_`` ignored), the two are equal, or equal once
+one character is dropped from each (a typo, a missing or extra letter, two swapped letters:
+``Embedings`` for ``Embeddings``), or when the target names another file's stem (``[[Slides]]``
+for ``Slides.pdf``). Choices where the spec is silent:
+
+- Targets shorter than four characters get no fuzzy suggestion (too many short names are
+  one letter apart), only the exact ones; below eight characters the one dropped character
+  must be the only difference (edit distance 1).
+- A candidate whose numbers differ from the target's is never suggested: ``2022-12-05`` is
+  not a typo of ``2022-12-04``, nor ``Chapter 3`` of ``Chapter 4``.
+- Candidates rank by edit distance (optimal string alignment), then a note's own name before
+  an alias, then the shorter path, then the path; at most three.
+- An alias is suggested as Obsidian writes it when the alias is picked, ``Note|alias``
+  (the note's name, the alias as display text), since Obsidian does not follow aliases; a
+  markdown link is suggested the note's path. Such a suggestion is never near-certain.
+- A suggestion is written as it would stand in the link: the note's shortest unambiguous name
+  for a bare link, its vault path for a link written with a folder (``/`` kept for a rooted
+  one, ``.md`` kept when written), percent-encoded for a markdown link.
+- A heading is close when it is the asked text once separators are ignored, one edit from
+  it, holds it as a word (``attention`` in ``Self-attention in one paragraph``), shares a word
+  of five letters or more with it, or is alike by ``difflib``'s ratio (0.6 or more); the first
+  two come first. A block id is close within one edit (two from eight characters), or when
+  one is the start of the other.
+- A suggestion is *near-certain* when it is the only one and its name is equal to the target
+  when compared as above, or one edit away from a target of five or more characters; only
+  then does it carry an edit (SARIF's ``fixes``; ``--fix`` never applies it).
+
+Two names are equal once one character is dropped from each exactly when their 1-deletion
+neighbourhoods (the name and every string one character shorter) meet. The suggester is built
+once per vault and only when a link is broken, from the neighbourhoods of the broken targets
+(a set), against which each name's neighbourhood is tested in C (``isdisjoint``); only the few
+names that meet one are indexed. At 10k notes and 5k broken targets that is a tenth of a
+second, where indexing every name's neighbourhood took half a second and checking each
+candidate with the edit-distance table as long again.
+"""
+
+from __future__ import annotations
+
+import difflib
+import posixpath
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from vaultkit.index import Index
+from vaultkit.model import Edge, Fix, Link, LinkKind, Note, Status
+from vaultkit.read import decode, read_bytes
+from vaultkit.relink import encode_destination, heading_in_link, link_parts, name_form
+from vaultkit.text import fold, heading_key
+
+_SEPARATORS = re.compile(r"[\s\-_]+")
+_DIGITS = re.compile(r"\d+")
+_MOST = 3
+_FUZZY_FROM = 4
+_TWO_EDITS_FROM = 8
+_CERTAIN_FROM = 5
+_HEADING_CUTOFF = 0.6
+# A word a heading and the asked text share counts when it is this long (not ``the``, ``in``).
+_WORD = re.compile(r"[^\W\d_]{5,}")
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """What a finding suggests: the names as they would stand in the link, best first, and
+    the edit that writes the first one when it is near-certain."""
+
+    names: tuple[str, ...] = ()
+    fix: Fix | None = None
+    remark: str = ""
+    """What the message says instead of a name, when the cause is not a misspelt name."""
+
+    def sentence(self) -> str:
+        """``; did you mean 'A', 'B' or 'C'?`` (or the remark), or nothing."""
+        if self.remark:
+            return f"; {self.remark}"
+        if not self.names:
+            return ""
+        quoted = [repr(name) for name in self.names]
+        listed = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+        return f"; did you mean {listed}?"
+
+
+NOTHING = Suggestion()
+
+
+def compared(name: str) -> str:
+    """A name as suggestions compare it: folded, spaces, ``-`` and ``_`` dropped."""
+    return _SEPARATORS.sub("", fold(name))
+
+
+def distance(first: str, second: str, most: int) -> int:
+    """The optimal string alignment distance, or ``most + 1`` once it is past ``most``."""
+    if abs(len(first) - len(second)) > most:
+        return most + 1
+    previous2: list[int] = []
+    previous = list(range(len(second) + 1))
+    for i, char in enumerate(first, start=1):
+        current = [i] + [0] * len(second)
+        for j, other in enumerate(second, start=1):
+            cost = 0 if char == other else 1
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and char == second[j - 2] and first[i - 2] == other:
+                value = min(value, previous2[j - 2] + 1)
+            current[j] = value
+        if min(current) > most:
+            return most + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def _deletions(key: str) -> set[str]:
+    found = {key[:i] + key[i + 1 :] for i in range(len(key))}
+    found.add(key)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    key: str
+    path: str
+    alias: str | None
+
+
+class NameSuggester:
+    """Close note names and aliases for broken link targets, for one vault's index."""
+
+    def __init__(self, index: Index, notes: Mapping[str, Note], targets: Iterable[str]) -> None:
+        self.index = index
+        entries: list[_Entry] = []
+        for path, note in notes.items():
+            entries.append(_Entry(compared(_stem(path.rsplit("/", 1)[-1])), path, None))
+            for alias in dict.fromkeys(note.aliases):
+                entries.append(_Entry(compared(alias), path, alias))
+        self._entries = entries
+        self._exact: dict[str, list[int]] = {}
+        for number, entry in enumerate(entries):
+            self._exact.setdefault(entry.key, []).append(number)
+        self._near: dict[str, list[int]] = {}
+        self._hoods: dict[str, set[str]] = {}
+        self._prepare({_target_key(target) for target in targets})
+        # Files that are not notes by stem, for a target that names one without its extension.
+        self._stems: dict[str, list[str]] = {}
+        for key, paths in index.names.items():
+            if not key.endswith(".md"):
+                stem = compared(_stem(key, any_extension=True))
+                self._stems.setdefault(stem, []).extend(paths)
+        self._memo: dict[tuple[str, str, bool, bool], tuple[tuple[str, ...], bool]] = {}
+
+    def suggest(self, edge: Edge) -> Suggestion:
+        """The suggestion for a broken link to a note (VK101, VK301)."""
+        link = edge.link
+        markdown = link.kind is LinkKind.MARKDOWN
+        folder = edge.source.rsplit("/", 1)[0] if link.target.startswith(("./", "../")) else ""
+        memo = (link.target, folder, markdown, _angle(link))
+        found = self._memo.get(memo)
+        if found is None:
+            ranked = self._ranked(link.target)
+            written = (self._written(link, edge.source, path, alias) for _, path, alias in ranked)
+            names = tuple(dict.fromkeys(written))[:_MOST]
+            certain = (
+                len(names) == 1
+                and ranked[0][2] is None
+                and self._certain(link.target, ranked[0][0])
+            )
+            found = self._memo[memo] = (names, certain)
+        names, certain = found
+        return Suggestion(names, _edit(link, names[0]) if certain else None)
+
+    def _prepare(self, keys: set[str]) -> None:
+        """Index the names whose neighbourhood meets that of one of ``keys``."""
+        keys = {key for key in keys if len(key) >= _FUZZY_FROM and key not in self._hoods}
+        if not keys:
+            return
+        wanted: set[str] = set()
+        for key in keys:
+            hood = self._hoods[key] = _deletions(key)
+            wanted |= hood
+        for number, entry in enumerate(self._entries):
+            near = _deletions(entry.key)
+            if not wanted.isdisjoint(near):
+                for found in near & wanted:
+                    self._near.setdefault(found, []).append(number)
+
+    def _ranked(self, target: str) -> list[tuple[int, str, str | None]]:
+        name = target.rsplit("/", 1)[-1]
+        key = _target_key(target)
+        numbers = _numbers(key)
+        scored: dict[str, tuple[int, bool, int, str, str | None]] = {}
+        if len(key) >= _FUZZY_FROM:
+            self._prepare({key})
+            two = len(key) >= _TWO_EDITS_FROM
+            seen: set[int] = set()
+            near_keys = self._near
+            for near in self._hoods[key]:
+                seen.update(near_keys.get(near, ()))
+            for number in seen:
+                entry = self._entries[number]
+                if _numbers(entry.key) != numbers:
+                    continue
+                # Neighbourhoods that meet are at most two edits apart.
+                apart = 0 if entry.key == key else 1 if _one_edit(key, entry.key) else 2
+                if apart < 2 or two:
+                    rank = _rank(apart, entry)
+                    if entry.path not in scored or rank < scored[entry.path]:
+                        scored[entry.path] = rank
+        else:
+            for number in self._exact.get(key, ()):
+                entry = self._entries[number]
+                rank = _rank(0, entry)
+                if entry.path not in scored or rank < scored[entry.path]:
+                    scored[entry.path] = rank
+        stem = compared(_stem(name, any_extension=True))
+        others = [self._entries[number].path for number in self._exact.get(stem, ())]
+        for path in [*self._stems.get(stem, ()), *(others if stem != key else ())]:
+            if fold(path.rsplit("/", 1)[-1]) != fold(name):
+                scored.setdefault(path, (0, False, len(path), path, None))
+        ranked = sorted(scored.values(), key=lambda rank: rank[:4])
+        return [(rank[0], rank[3], rank[4]) for rank in ranked]
+
+    def _certain(self, target: str, apart: int) -> bool:
+        key = compared(_stem(target.rsplit("/", 1)[-1]))
+        return apart == 0 or (apart == 1 and len(key) >= _CERTAIN_FROM)
+
+    def _written(self, link: Link, source: str, path: str, alias: str | None) -> str:
+        written = link.target
+        markdown = link.kind is LinkKind.MARKDOWN
+        keep_md = markdown or fold(written).endswith(".md")
+        is_note = path.lower().endswith(".md")
+        full = path if keep_md or not is_note else path[:-3]
+        if written.startswith("/"):
+            form = "/" + full
+        elif written.startswith(("./", "../")):
+            form = _relative(full, source)
+        elif "/" in written:
+            form = full
+        else:
+            short = name_form(self.index.names, path)
+            if "/" in short:
+                form = full
+            else:
+                form = path.rsplit("/", 1)[-1] if keep_md or not is_note else short
+        if markdown:
+            return form if _angle(link) else encode_destination(form)
+        # Picking an alias in Obsidian writes the note's name with the alias as display text.
+        return f"{form}|{alias}" if alias is not None else form
+
+
+_cache: list[tuple[Index, NameSuggester]] = []
+
+
+def name_suggester(
+    index: Index, notes: Mapping[str, Note], targets: Iterable[str] = ()
+) -> NameSuggester:
+    """The suggester for ``index``, built once (VK101 and VK301 share it) and prepared for
+    the broken ``targets`` (another target costs a pass over the names when it is asked)."""
+    if _cache and _cache[0][0] is index:
+        return _cache[0][1]
+    built = NameSuggester(index, notes, targets)
+    _cache[:] = [(index, built)]
+    return built
+
+
+def heading_suggestion(edge: Edge, note: Note) -> Suggestion:
+    """The note's headings closest to a broken ``#heading`` (VK102), written as in a link."""
+    subpath = edge.link.subpath or ""
+    asked = heading_key(subpath.split("#")[-1])
+    keys = {heading.key: heading.text for heading in note.headings}
+    if not asked or not keys:
+        return NOTHING
+    squashed = compared(asked)
+    words = set(_WORD.findall(asked))
+    ranked: list[tuple[float, int, str]] = []
+    for order, (key, text) in enumerate(keys.items()):
+        if _numbers(key) != _numbers(asked):
+            continue
+        if compared(key) == squashed:
+            score = 2.0
+        elif len(squashed) >= _FUZZY_FROM and distance(squashed, compared(key), 1) <= 1:
+            score = 1.5
+        elif len(asked) >= _FUZZY_FROM and re.search(rf"\b{re.escape(asked)}", key):
+            score = 1.0 + len(asked) / max(len(key), 1) / 2
+        else:
+            score = difflib.SequenceMatcher(None, asked, key).ratio()
+            shared = words & set(_WORD.findall(key))
+            if shared:
+                score = max(score, _HEADING_CUTOFF + 0.3 * len(shared) / len(words))
+            if score < _HEADING_CUTOFF:
+                continue
+        ranked.append((-score, order, heading_in_link(text)))
+    ranked.sort()
+    names = tuple(dict.fromkeys(name for _, _, name in ranked))[:_MOST]
+    certain = len(names) == 1 and -ranked[0][0] >= 1.5
+    return Suggestion(names, _heading_edit(edge.link, names[0]) if certain else None)
+
+
+def block_suggestion(edge: Edge, note: Note, root: Path) -> Suggestion:
+    """The note's block ids closest to a broken ``#^id`` (VK103), as ``^id``.
+
+    When the note writes the id right after a link (``]]^id``), without the space Obsidian
+    needs before a block id, the suggestion says so instead (the note's text is read for
+    that, only for a block that is not found).
+    """
+    asked = (edge.link.subpath or "")[1:].lower()
+    if not asked:
+        return NOTHING
+    if _unspaced(root, note.path, asked):
+        remark = f"{note.path!r} writes it as ']]^{asked}', without the space a block id needs"
+        return Suggestion(remark=remark)
+    ranked: list[tuple[float, str]] = []
+    for block in dict.fromkeys(block.id for block in note.blocks):
+        if _numbers(block) != _numbers(asked):
+            continue
+        apart = distance(asked, block, 2)
+        if apart <= (2 if len(asked) >= _TWO_EDITS_FROM else 1) and len(asked) >= _FUZZY_FROM:
+            ranked.append((apart, block))
+        elif block.startswith(asked) or asked.startswith(block):
+            ranked.append((1.5, block))
+    ranked.sort()
+    names = tuple(f"^{block}" for _, block in ranked[:_MOST])
+    return Suggestion(names)
+
+
+def _unspaced(root: Path, path: str, block: str) -> bool:
+    data = read_bytes(root, path)
+    if isinstance(data, bytes):
+        text = decode(data)
+        if isinstance(text, str):
+            pattern = rf"\]\]\^{re.escape(block)}[ \t]*$"
+            return re.search(pattern, text, re.IGNORECASE | re.MULTILINE) is not None
+    return False
+
+
+def _target_key(target: str) -> str:
+    return compared(_stem(target.rsplit("/", 1)[-1]))
+
+
+def _one_edit(first: str, second: str) -> bool:
+    """Whether two different strings are one insertion, deletion, substitution or swap apart."""
+    if len(first) < len(second):
+        first, second = second, first
+    if len(first) - len(second) > 1:
+        return False
+    start = 0
+    shorter = len(second)
+    while start < shorter and first[start] == second[start]:
+        start += 1
+    if len(first) != shorter:
+        return first[start + 1 :] == second[start:]
+    if first[start + 1 :] == second[start + 1 :]:
+        return True
+    return (
+        first[start + 1 : start + 2] == second[start : start + 1]
+        and first[start : start + 1] == second[start + 1 : start + 2]
+        and first[start + 2 :] == second[start + 2 :]
+    )
+
+
+def _rank(apart: int, entry: _Entry) -> tuple[int, bool, int, str, str | None]:
+    return apart, entry.alias is not None, len(entry.path), entry.path, entry.alias
+
+
+def _stem(name: str, *, any_extension: bool = False) -> str:
+    if any_extension:
+        stem, dot, _ = name.rpartition(".")
+        return stem if dot and stem else name
+    return name[:-3] if name.lower().endswith(".md") else name
+
+
+def _numbers(key: str) -> list[str]:
+    return _DIGITS.findall(key) if any(char.isdigit() for char in key) else []
+
+
+def _relative(path: str, source: str) -> str:
+    folder = source.rsplit("/", 1)[0] if "/" in source else "."
+    relative = posixpath.relpath(path, folder)
+    return relative if relative.startswith("../") else "./" + relative
+
+
+def _angle(link: Link) -> bool:
+    parts = link_parts(link)
+    return parts is not None and parts.angle
+
+
+def _edit(link: Link, value: str) -> Fix | None:
+    parts = link_parts(link)
+    return None if parts is None else _span_fix(link, parts.target, value)
+
+
+def _heading_edit(link: Link, value: str) -> Fix | None:
+    parts = link_parts(link)
+    if parts is None or not parts.subpath:
+        return None
+    shown = encode_destination(value) if parts.markdown and not parts.angle else value
+    return _span_fix(link, parts.subpath[-1], shown)
+
+
+def _span_fix(link: Link, span: tuple[int, int], value: str) -> Fix | None:
+    if link.unquoted or link.text[span[0] : span[1]] == value:
+        return None
+    start, end = _position(link, span[0]), _position(link, span[1])
+    return Fix(value, start[0], start[1], end[0], end[1], safe=False)
+
+
+def _position(link: Link, offset: int) -> tuple[int, int]:
+    before = link.text[:offset]
+    newlines = before.count("\n")
+    if not newlines:
+        return link.line, link.column + offset
+    return link.line + newlines, offset - before.rfind("\n")
+
+
+def suggestion_for(index: Index, notes: Mapping[str, Note], root: Path, edge: Edge) -> Suggestion:
+    """What a broken link probably meant, by its status (what ``explain`` shows)."""
+    target = notes.get(edge.resolved or "")
+    if edge.status is Status.BROKEN:
+        return name_suggester(index, notes).suggest(edge)
+    if edge.status is Status.BROKEN_HEADING and target is not None:
+        return heading_suggestion(edge, target)
+    if edge.status is Status.BROKEN_BLOCK and target is not None:
+        return block_suggestion(edge, target, root)
+    return NOTHING

@@ -1,0 +1,228 @@
+"""Suggestions on broken links: close names, headings and block ids, and where they show."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MakeVault, codes, write_files
+from vaultkit.cli import main
+from vaultkit.explain import explain, explain_json, parse_link
+from vaultkit.model import Diagnostic
+from vaultkit.suggest import _one_edit, distance
+from vaultkit.vault import lint
+
+
+def _found(make_vault: MakeVault, files: dict[str, str], code: str) -> list[Diagnostic]:
+    return [item for item in lint(make_vault(files), ignore=["VK201"]) if item.code == code]
+
+
+def _only(make_vault: MakeVault, files: dict[str, str], code: str) -> Diagnostic:
+    (item,) = _found(make_vault, files, code)
+    return item
+
+
+def test_distance_counts_swaps_as_one_edit_and_stops_past_the_bound() -> None:
+    assert distance("embeddings", "embedings", 2) == 1
+    assert distance("embeddings", "embeddnigs", 2) == 1
+    assert distance("kitten", "sitting", 3) == 3
+    assert distance("abc", "xyzuvw", 1) == 2
+
+
+def test_a_typo_gets_the_note_first(make_vault: MakeVault) -> None:
+    files = {"a.md": "See [[Embedings]].", "Embeddings.md": "", "Embedded systems.md": ""}
+    item = _only(make_vault, files, "VK101")
+    assert item.suggestions == ("Embeddings",)
+
+
+def test_an_unrelated_name_gets_none(make_vault: MakeVault) -> None:
+    files = {"a.md": "See [[Quantum gravity]].", "Embeddings.md": "", "Cooking.md": ""}
+    assert _only(make_vault, files, "VK101").suggestions == ()
+
+
+def test_suggestions_change_no_finding_code_or_position(make_vault: MakeVault) -> None:
+    files = {
+        "a.md": "[[Embedings]] [[Nothing at all]]\n[[b#Introductoin]] [[b#^sumary]]",
+        "Embeddings.md": "",
+        "b.md": "# Introduction\n\ntext ^summary\n",
+    }
+    found = lint(make_vault(files), ignore=["VK201"])
+    assert codes(found) == [
+        ("a.md", 1, 1, "VK101"),
+        ("a.md", 1, 15, "VK101"),
+        ("a.md", 2, 1, "VK102"),
+        ("a.md", 2, 20, "VK103"),
+    ]
+    assert [item.suggestions for item in found] == [
+        ("Embeddings",),
+        (),
+        ("Introduction",),
+        ("^summary",),
+    ]
+
+
+def test_same_name_in_another_folder_is_written_as_the_link_wrote_it(
+    make_vault: MakeVault,
+) -> None:
+    files = {"a.md": "[[Old/Embeddings]]", "New/Embeddings.md": ""}
+    assert _only(make_vault, files, "VK101").suggestions == ("New/Embeddings",)
+
+
+def test_shortest_unambiguous_form_for_a_bare_link(make_vault: MakeVault) -> None:
+    files = {"a.md": "[[Embedings]]", "x/Embeddings.md": "", "y/Embeddings.md": ""}
+    assert _only(make_vault, files, "VK101").suggestions == ("x/Embeddings", "y/Embeddings")
+
+
+def test_another_extension_is_suggested(make_vault: MakeVault) -> None:
+    files = {"a.md": "[[Board]]", "Board.canvas": "{}"}
+    assert _only(make_vault, files, "VK101").suggestions == ("Board.canvas",)
+
+
+def test_case_and_separators_are_the_same_name(make_vault: MakeVault) -> None:
+    files = {"a.md": "[[ai model]]", "AI-Model.md": ""}
+    assert _only(make_vault, files, "VK101").suggestions == ("AI-Model",)
+
+
+def test_an_alias_suggests_the_note_it_opens(make_vault: MakeVault) -> None:
+    files = {"a.md": "[[Vector embeddingz]]", "E.md": "---\naliases: [Vector embeddings]\n---\n"}
+    assert _only(make_vault, files, "VK101").suggestions == ("E|Vector embeddings",)
+
+
+def test_at_most_three_best_first(make_vault: MakeVault) -> None:
+    files = {
+        "a.md": "[[Planet]]",
+        "Planet.pdf": "",
+        "Planes.md": "",
+        "Plane.md": "",
+        "Plant.md": "",
+        "Planets.md": "",
+    }
+    found = _only(make_vault, files, "VK101").suggestions
+    assert len(found) == 3
+    assert found[0] == "Planet.pdf"
+
+
+def test_numbers_are_not_typos(make_vault: MakeVault) -> None:
+    files = {"a.md": "[[2022-12-04]] [[Chapter 3]]", "2022-12-05.md": "", "Chapter 4.md": ""}
+    assert [item.suggestions for item in _found(make_vault, files, "VK101")] == [(), ()]
+
+
+def test_markdown_link_suggestion_is_a_destination(make_vault: MakeVault) -> None:
+    files = {"a.md": "[e](Vector%20embedings.md)", "Vector embeddings.md": ""}
+    assert _only(make_vault, files, "VK101").suggestions == ("Vector%20embeddings.md",)
+
+
+def test_broken_up_link_gets_suggestions(make_vault: MakeVault) -> None:
+    files = {"a.md": '---\nup: "[[AI-Concepts]]"\n---\n', "AI-Concept.md": ""}
+    assert _only(make_vault, files, "VK301").suggestions == ("AI-Concept",)
+
+
+def test_heading_by_containment(make_vault: MakeVault) -> None:
+    files = {
+        "a.md": "[[b#attention]]",
+        "b.md": "# Self-attention in one paragraph\n# Other\n# Cooking\n",
+    }
+    assert _only(make_vault, files, "VK102").suggestions == ("Self-attention in one paragraph",)
+
+
+def test_unrelated_heading_gets_none(make_vault: MakeVault) -> None:
+    files = {"a.md": "[[b#Quantum]]", "b.md": "# Cooking\n# Gardening\n"}
+    assert _only(make_vault, files, "VK102").suggestions == ()
+
+
+def test_block_written_without_its_space_is_named(make_vault: MakeVault) -> None:
+    files = {"a.md": "[[b#^key]]", "b.md": "See [[a]]^key\n"}
+    item = _only(make_vault, files, "VK103")
+    assert "]]^key" in item.message
+
+
+def test_json_and_sarif_carry_suggestions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_files(
+        tmp_path,
+        {"a.md": "[[Embedings]] [[Plane]]", "Embeddings.md": "", "Planes.md": "", "Plans.md": ""},
+    )
+    main(["lint", "--vault", str(tmp_path), "--format", "json", "--no-cache", "-q"])
+    records = {
+        r["line"] * 100 + r["column"]: r
+        for r in json.loads(capsys.readouterr().out)
+        if r["code"] == "VK101"
+    }
+    assert records[101]["suggestions"] == ["Embeddings"]
+    assert set(records[115]["suggestions"]) == {"Planes", "Plans"}
+    main(["lint", "--vault", str(tmp_path), "--format", "sarif", "--no-cache", "-q"])
+    results = json.loads(capsys.readouterr().out)["runs"][0]["results"]
+    by_column = {
+        r["locations"][0]["physicalLocation"]["region"]["startColumn"]: r
+        for r in results
+        if r["ruleId"] == "VK101"
+    }
+    (fix,) = by_column[1]["fixes"]
+    (change,) = fix["artifactChanges"]
+    (replacement,) = change["replacements"]
+    assert replacement["insertedContent"]["text"] == "Embeddings"
+    assert replacement["deletedRegion"] == {
+        "startLine": 1,
+        "startColumn": 3,
+        "endLine": 1,
+        "endColumn": 12,
+    }
+    assert "fixes" not in by_column[15]
+
+
+def test_fix_never_applies_a_suggestion(tmp_path: Path) -> None:
+    write_files(tmp_path, {"a.md": "[[Embedings]]", "Embeddings.md": "[[a]]"})
+    main(["lint", "--vault", str(tmp_path), "--fix", "--unsafe-fixes", "--no-cache", "-q"])
+    assert (tmp_path / "a.md").read_text() == "[[Embedings]]"
+
+
+def test_explain_shows_suggestions(make_vault: MakeVault) -> None:
+    vault = make_vault({"Embeddings.md": ""})
+    item = explain(vault, parse_link("[[Embedings]]"), None)
+    assert json.loads(explain_json(item))["suggestions"] == ["Embeddings"]
+
+
+def test_fast_on_many_names_and_broken_links(make_vault: MakeVault) -> None:
+    names = [
+        f"Topic {chr(97 + i % 26)}{chr(97 + i // 26 % 26)}{i // 676} notes" for i in range(3000)
+    ]
+    files = {f"n/{name}.md": "" for name in names}
+    files["a.md"] = " ".join(f"[[Gone {i} thing]] [[{names[i][:-1]}]]" for i in range(2000))
+    vault = make_vault(files)
+    started = time.perf_counter()
+    found = lint(vault, select=["VK101"])
+    elapsed = time.perf_counter() - started
+    assert len(found) == 4000
+    assert sum(1 for item in found if item.suggestions) == 2000
+    assert elapsed < 2.0
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "near"),
+    [
+        ("embeddings", "embedings", True),
+        ("embeddings", "embeddnigs", True),
+        ("embeddings", "embeddingz", True),
+        ("embeddings", "xembeddings", True),
+        ("abc", "bac", True),
+        ("abc", "cab", False),
+        ("embeddings", "embedingz", False),
+        ("ab", "abcd", False),
+    ],
+)
+def test_one_edit(first: str, second: str, near: bool) -> None:
+    assert (distance(first, second, 1) <= 1) is near
+    assert _one_edit(first, second) is near
+    assert _one_edit(second, first) is near
+
+
+def test_heading_sharing_a_word(make_vault: MakeVault) -> None:
+    files = {
+        "a.md": "[[b#Attention is all you need]]",
+        "b.md": "# Self-attention in one paragraph\n# Encoder and decoder\n# Beyond text\n",
+    }
+    assert _only(make_vault, files, "VK102").suggestions == ("Self-attention in one paragraph",)
