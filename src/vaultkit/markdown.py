@@ -57,7 +57,6 @@ _MD_LINK = re.compile(r"\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(")
 # A dollar that can close ``$math$``: not after a space (nor escaped, nor before a digit:
 # both checked by hand, ``str.isdigit`` being the rule).
 _DOLLAR_CLOSE = re.compile(r"(?<=[^ \t\n])\$")
-_BACKTICKS = re.compile(r"`+")
 # Where a hiding region may start: a backslash, a backtick, a dollar, ``%%`` or ``<!--``. The
 # leading class lets the regex engine skip ahead; the look-behind then drops a lone ``%`` or
 # ``<`` (URL escapes, HTML), which are common and start nothing (an alternation is 2x slower).
@@ -86,6 +85,7 @@ _SCHEME = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]+:|//)")
 _SUPPRESS = re.compile(
     r"vaultkit-(disable-next-line|disable-line|disable|enable)\b([^%>\n]*?)(?:%%|-->)"
 )
+_NO_OFFSETS: frozenset[int] = frozenset()
 _ESCAPABLE = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
@@ -238,7 +238,7 @@ class _Layout:
     headings: list[tuple[int, int, str]]
     block_lines: list[int]
     heading_lines: set[int]
-    comment_starts: set[int]  # offsets of the ``%%`` that open block comments
+    comment_starts: frozenset[int]  # offsets of the ``%%`` that open block comments
 
     def is_heading_marker(self, offset: int) -> bool:
         index = bisect_right(self.line_starts, offset) - 1
@@ -353,7 +353,11 @@ def _layout(body: str) -> _Layout:
         (line_starts[first], line_starts[last + 1] - 1) for first, last in paragraphs
     )
     block_lines.extend(last for _, last in paragraphs if last not in heading_lines)
-    comment_starts = {line_starts[index] + column for index, column in comments}
+    comment_starts = (
+        frozenset(line_starts[index] + column for index, column in comments)
+        if comments
+        else _NO_OFFSETS
+    )
     return _Layout(
         text,
         line_starts,
@@ -381,14 +385,13 @@ class _Regions:
     """
 
     def __init__(
-        self, text: str, para_ends: list[tuple[int, int]], comment_starts: set[int]
+        self, text: str, para_ends: list[tuple[int, int]], comment_starts: frozenset[int]
     ) -> None:
         self.starts: list[int] = []
         self.ends: list[int] = []
         self.comments: list[tuple[int, int]] = []
         self._text = text
         self._dollars: list[int] | None = None
-        self._backticks: dict[int, list[int]] | None = None
         position = 0
         inline_close = -1  # the closing ``%%`` of the inline comment last opened
         find = text.find
@@ -407,7 +410,7 @@ class _Regions:
             if first == "`":
                 while end < size and text[end] == "`":
                     end += 1
-                close = self._closing_backticks(end, end - start, _para_end(para_ends, start))
+                close = _closing_backticks(text, end, end - start, _para_end(para_ends, start))
                 if close < 0:
                     position = end
                     continue
@@ -449,22 +452,6 @@ class _Regions:
         index = bisect_right(self.starts, offset) - 1
         return index >= 0 and offset < self.ends[index]
 
-    def _closing_backticks(self, start: int, width: int, limit: int) -> int:
-        """The end of the first run of exactly ``width`` backticks in ``start:limit``, or -1.
-
-        The runs of each width are listed once: searching the text from every opening is
-        quadratic in a paragraph of unclosed runs.
-        """
-        if self._backticks is None:
-            self._backticks = {}
-            for run in _BACKTICKS.finditer(self._text):
-                self._backticks.setdefault(run.end() - run.start(), []).append(run.start())
-        runs = self._backticks.get(width, ())
-        index = bisect_left(runs, start)
-        if index < len(runs) and runs[index] + width <= limit:
-            return runs[index] + width
-        return -1
-
     def _closing_dollar(self, start: int, limit: int) -> int:
         """The dollar in ``start:limit`` that closes ``$math$`` opened before ``start``, or -1.
 
@@ -492,6 +479,26 @@ def _para_end(para_ends: list[tuple[int, int]], offset: int) -> int:
     if index >= 0 and para_ends[index][0] <= offset <= para_ends[index][1]:
         return para_ends[index][1]
     return offset
+
+
+def _closing_backticks(text: str, start: int, width: int, limit: int) -> int:
+    """The end of the first run of exactly ``width`` backticks in ``start:limit``, or -1.
+
+    Linear enough without an index: a search that fails leaves no run of that width in the
+    paragraph, so each paragraph fails at most once per width (under 600 widths in 160 KB).
+    """
+    run = "`" * width
+    position = start
+    while True:
+        found = text.find(run, position, limit)
+        if found < 0:
+            return -1
+        end = found + width
+        while end < limit and text[end] == "`":
+            end += 1
+        if end - found == width:
+            return end
+        position = end
 
 
 # --- pass 3: markdown links and fields ------------------------------------------------------
@@ -600,7 +607,7 @@ def _destination(text: str, start: int) -> tuple[str, int, int] | None:
     line, and parentheses must balance, at most ``_MAX_PARENS`` deep.
     """
     limit = len(text)
-    index = _skip_space(text, start)
+    index = _skip_space(text, start) if text[start : start + 1] in _SPACE else start
     begin = index
     if index < limit and text[index] == "<":
         index += 1
@@ -650,7 +657,8 @@ def _destination(text: str, start: int) -> tuple[str, int, int] | None:
             return None
         destination = text[begin:index]
     after = index
-    index = _skip_space(text, index)
+    if text[index : index + 1] in _SPACE:
+        index = _skip_space(text, index)
     if index > after and index < limit and text[index] in "\"'(":
         end = _title_end(text, index)
         if end < 0:
