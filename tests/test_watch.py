@@ -544,10 +544,10 @@ def test_a_vault_deleted_during_a_burst_is_reported_against_the_last_report(
             shutil.rmtree(root)
             return update(paths)
 
-        monkeypatch.setattr(engine, "update", vanishing)
-        running.push("b.md")
-        running.err.next(lambda line: "watching" not in line)
-        monkeypatch.undo()
+        with monkeypatch.context() as patch:
+            patch.setattr(engine, "update", vanishing)
+            running.push("b.md")
+            running.err.next(lambda line: "watching" not in line)
         _move_in(tmp_path, root, {"a.md": "[[nowhere]]", "b.md": "[[a]]", "c.md": "[[a]]"})
         record = running.record()
         assert record["kind"] == "rescan"
