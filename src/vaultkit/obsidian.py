@@ -153,7 +153,7 @@ class _BoundedSearch:
                 return self._regex.search(path) is not None
         except _Timeout:
             self._regex = None
-            _warn(Path(".obsidian", "app.json"), f"{self._source!r} runs too long; dropped")
+            _warn(Path(".obsidian", "app.json"), f"{self._source!r} runs too long on {path!r}")
             return False
 
 
