@@ -144,3 +144,18 @@ def test_only_the_paths_asked_for_are_counted(tmp_path: Path) -> None:
     root = _vault(tmp_path)
     assert check_vault(root, paths=["a.md"], use_cache=False).left_out == {}
     assert sum(check_vault(root, paths=["Templates"]).left_out.values()) == 1
+
+
+def test_the_text_summary_says_how_many_were_left_out(tmp_path: Path) -> None:
+    root = _vault(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "vaultkit", "lint", "--vault", str(root), "--no-cache"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    summary = done.stdout.splitlines()[-1]
+    assert "1 note in Obsidian's templates folder 'Templates'" in summary
+    assert "2 notes in Obsidian's Excluded files" in summary
+    assert done.stdout.count("not checked") == 1

@@ -23,7 +23,7 @@ from vaultkit.model import Diagnostic, Severity, VaultkitError, diagnostic_order
 from vaultkit.report import LINK_REPORTERS, REPORTERS, Context, printable, printable_graph
 from vaultkit.resolve import Vault
 from vaultkit.rules import RULES, find_rule
-from vaultkit.vault import check_vault, lint, load_vault, vaults_of
+from vaultkit.vault import check_vault, left_out_summary, lint, load_vault, vaults_of
 
 
 def run() -> None:
@@ -264,6 +264,7 @@ def lint_command(args: argparse.Namespace) -> int:
     diagnostics: list[Diagnostic] = []
     notes = not_fixed = 0
     failing = False
+    left_out: dict[str, int] = {}
     for root, named in groups.items():
         config = load_config(root)
         if args.fail_on:
@@ -286,6 +287,8 @@ def lint_command(args: argparse.Namespace) -> int:
             use_cache=not args.no_cache,
         )
         notes += checked.notes
+        for why, count in checked.left_out.items():
+            left_out[why] = left_out.get(why, 0) + count
         failing = failing or any(item.severity >= config.fail_on for item in checked.diagnostics)
         prefix = "" if root == base else root.relative_to(base).as_posix() + "/"
         diagnostics += [
@@ -294,6 +297,9 @@ def lint_command(args: argparse.Namespace) -> int:
         ]
     context = Context(base, Path.cwd(), notes, color=_color(args))
     text = REPORTERS[args.format](sorted(diagnostics, key=diagnostic_order), context)
+    if args.format == "text" and left_out:
+        # Said once, on the summary line: the notes Obsidian's own settings keep apart.
+        text = text.removesuffix("\n") + f"; {left_out_summary(left_out)}\n"
     if args.quiet and args.format == "text":
         text = "".join(text.splitlines(keepends=True)[:-1])
     _emit(args, text)
