@@ -18,6 +18,7 @@ from vaultkit.graph import build_graph
 from vaultkit.graph_settings import parse_graph_settings
 from vaultkit.html import (
     ATTACHMENT_COLOR,
+    EMBED_COLOR,
     GHOST_COLOR,
     LINK_COLOR,
     LINK_COLOR_DARK,
@@ -118,13 +119,14 @@ def test_style_is_allowed_by_hash_and_nothing_loads(make_vault: MakeVault) -> No
 def test_colours_are_far_apart_and_up_is_no_folder_colour() -> None:
     assert color_distance("#000000", "#ffffff") == pytest.approx(100, abs=0.5)
     assert color_distance("#4e79a7", "#4e79a7") == 0
-    reserved = [GHOST_COLOR, ATTACHMENT_COLOR, OTHER_COLOR, UP_COLOR, LINK_COLOR]
+    reserved = [GHOST_COLOR, ATTACHMENT_COLOR, OTHER_COLOR, UP_COLOR, LINK_COLOR, EMBED_COLOR]
     everything = [*PALETTE, *reserved]
     assert len(set(everything)) == len(everything)
     assert min(color_distance(a, b) for a, b in combinations(everything, 2)) >= 20
     for up in (UP_COLOR, UP_COLOR_DARK):
         assert min(color_distance(up, color) for color in PALETTE) >= 30
     dark = [*PALETTE, GHOST_COLOR, ATTACHMENT_COLOR, OTHER_COLOR, UP_COLOR_DARK, LINK_COLOR_DARK]
+    dark.append(EMBED_COLOR)
     assert min(color_distance(a, b) for a, b in combinations(dark, 2)) >= 20
 
 

@@ -86,6 +86,8 @@ UP_COLOR = "#1e293b"
 LINK_COLOR = "#c3c9d2"
 UP_COLOR_DARK = "#e2e8f0"
 LINK_COLOR_DARK = "#374151"
+# Embeds are dashed and periwinkle: a legend entry of their own, on either theme.
+EMBED_COLOR = "#a9bdf5"
 # A user's colour group within this distance of a palette colour takes that colour out of the
 # palette, so a folder never looks like one of their groups.
 NEAR = 20.0
@@ -152,6 +154,7 @@ def render_page(
             "link": LINK_COLOR,
             "upDark": UP_COLOR_DARK,
             "linkDark": LINK_COLOR_DARK,
+            "embed": EMBED_COLOR,
             "other": OTHER_COLOR,
         },
     }

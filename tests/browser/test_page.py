@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,6 +86,19 @@ def opener(browser: Browser, tmp_path: Path) -> Iterator[Opener]:
         page.close()
 
 
+def _settles(opened: Opened, expression: str, timeout: float = 5.0) -> Any:
+    """The hook's value once the view has stopped moving (animations end on a loaded machine)."""
+    deadline = time.monotonic() + timeout
+    value = opened.hook(expression)
+    while time.monotonic() < deadline:
+        opened.page.wait_for_timeout(150)
+        again = opened.hook(expression)
+        if again == value:
+            return value
+        value = again
+    return value
+
+
 def _kind_count(graph: Any, kind: str) -> int:
     return sum(1 for _, found in graph.nodes(data="kind") if found == kind)
 
@@ -102,8 +116,7 @@ def test_sample_vault_page(opener: Opener) -> None:
     assert opened.hook("search('ИИ')")[0] == "Models/AI-Model.md"
     assert opened.hook("search('ии модель')") == ["Models/AI-Model.md"]
     page.press("#search", "Enter")
-    page.wait_for_timeout(600)
-    assert opened.hook("centreOffset('Models/AI-Model.md')") < 5
+    assert _settles(opened, "centreOffset('Models/AI-Model.md')") < 5
     assert page.locator("#detail-name").inner_text() == "AI-Model"
     assert page.locator("#detail-open").get_attribute("href") == (
         "obsidian://open?vault=vault&file=Models%2FAI-Model.md"
@@ -323,10 +336,9 @@ def test_rule_filter_and_problem_list_focus_the_note(opener: Opener) -> None:
     orphan = entry.get_attribute("data-path")
     assert orphan is not None and graph.nodes[orphan]["orphan"]
     entry.click()
-    page.wait_for_timeout(600)
     assert opened.hook("selected") == orphan
     assert page.locator("#detail-name").inner_text() == graph.nodes[orphan]["label"]
-    assert opened.hook(f"centreOffset({orphan!r})") < 5
+    assert _settles(opened, f"centreOffset({orphan!r})") < 5
     assert opened.errors == []
 
 
@@ -525,4 +537,20 @@ def test_big_hierarchy_folds_and_unfolds(opener: Opener, generated_vault: Path) 
     assert opened.hook(f"unfold({folded[0]['id']!r})")
     wait_ready(opened.page)
     assert opened.hook("visibleNodeCount()") > shown
+    assert opened.errors == []
+
+
+def test_no_two_legend_entries_share_a_colour(opener: Opener, tmp_path: Path) -> None:
+    groups = [{"query": "path:Scratch", "color": {"a": 1, "rgb": int(html.PALETTE[0][1:], 16)}}]
+    opened = opener(_sample_copy(tmp_path, {"colorGroups": groups}))
+    swatches = opened.page.evaluate(
+        "Array.from(document.querySelectorAll('.legend .swatch:not(.badge):not(.orphan)'))"
+        ".map(s => getComputedStyle(s).backgroundColor)"
+    )
+    lines = opened.page.evaluate(
+        "Array.from(document.querySelectorAll('.legend .line'))"
+        ".map(s => getComputedStyle(s).borderTopColor)"
+    )
+    assert len(swatches) >= 8
+    assert len(set(swatches + lines)) == len(swatches + lines)
     assert opened.errors == []

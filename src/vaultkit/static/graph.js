@@ -270,6 +270,9 @@
       opacity = 1;
       made.width = Math.max(width, 2 * display.thickness);
       made.arrows = { to: { enabled: true, scaleFactor: 0.7 } };
+    } else if (edge.kind === EDGE_EMBED) {
+      color = colors.embed;
+      opacity = 0.9;
     } else if (edge.kind === EDGE_TAG) {
       made.dashes = [2, 3];
     }
@@ -1441,8 +1444,9 @@
       legend.append(legendItem(group.color, group.query, n));
     });
     var rest = 0, restGroups = 0;
-    data.groups.forEach(function (group, k) {
-      if (k >= data.palette.length) { rest += group.count; restGroups++; return; }
+    data.groups.forEach(function (group) {
+      // Groups past the palette share one grey, so they share one legend entry.
+      if (group.color === colors.other) { rest += group.count; restGroups++; return; }
       legend.append(legendItem(group.color, group.name, group.count));
     });
     if (restGroups) legend.append(legendItem(colors.other, plural(restGroups, "smaller group"), rest));
@@ -1480,6 +1484,7 @@
     root.setProperty("--attachment", colors.attachment);
     root.setProperty("--up", theme === "dark" ? colors.upDark : colors.up);
     root.setProperty("--link", theme === "dark" ? colors.linkDark : colors.link);
+    root.setProperty("--embed", colors.embed);
     root.setProperty("--note", data.groups.length ? data.groups[0].color : colors.other);
     $("theme").textContent = theme === "dark" ? "Light theme" : "Dark theme";
     $("theme").setAttribute("aria-pressed", String(theme === "dark"));
