@@ -92,6 +92,12 @@ def test_suppression_comments() -> None:
     assert spans == [(2, 2, ("VK101",)), (3, 3, ()), (4, 6, ("VK201", "orphan-note"))]
 
 
+def test_inline_comment_hides_no_tag_and_still_carries_a_suppression() -> None:
+    body = scan_body("- [ ] task %% #later [[x]] vaultkit-disable-line VK101 %%\n\n%% #hidden %%")
+    assert body.tags == ("later",)
+    assert [(s.first, s.last, tuple(s.codes)) for s in body.suppressions] == [(1, 1, ("VK101",))]
+
+
 def _bodies(root: Path) -> list[tuple[str, int, str]]:
     found = []
     for path in sorted(root.rglob("*.md")):
