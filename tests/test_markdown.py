@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import CORPORA
+from tests.conftest import CORPORA, MakeVault, codes
 from vaultkit.frontmatter import read_frontmatter
 from vaultkit.markdown import reference_links, scan_body
 from vaultkit.model import LinkKind
 from vaultkit.read import decode
+from vaultkit.vault import lint
 
 CASES: list[dict[str, Any]] = yaml.safe_load(
     (Path(__file__).parent / "fixtures" / "scanner_cases.yaml").read_text(encoding="utf-8")
@@ -179,3 +180,19 @@ def test_quadratic_shapes_scan_fast_and_agree_with_mistune(name: str) -> None:
     elapsed = time.perf_counter() - started
     assert ours == reference_links(body)
     assert elapsed < 0.5, f"{len(body)} characters took {elapsed:.2f} s"
+
+
+def test_budget_table_note_lints_fast_and_keeps_its_links(make_vault: MakeVault) -> None:
+    # bad-inputs.md: a 160 KB table of prices was skipped (VK005), and the note it links to
+    # became a false orphan.
+    files = {
+        "Budget 2024.md": _budget_table(4000),
+        "Budget summary.md": "[[Budget 2024]]",
+        "plan.md": "[[Budget 2024]]",
+    }
+    assert len(files["Budget 2024.md"].encode()) > 160_000
+    started = time.perf_counter()
+    found = codes(lint(make_vault(files, parse_timeout=2.0)))
+    elapsed = time.perf_counter() - started
+    assert found == []
+    assert elapsed < 1.0, f"lint took {elapsed:.2f} s"
