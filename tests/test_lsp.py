@@ -466,6 +466,15 @@ def test_a_heading_is_renamed_from_a_link_in_its_own_note(client: Client, root: 
     assert (root / "b.md").read_text(encoding="utf-8") == "[[a#Kinds]]"
 
 
+def test_a_heading_over_two_lines_is_not_renamed(client: Client, root: Path) -> None:
+    started(
+        client, root, {"a.md": "# A\n\nTwo line\nsetext\n---\n", "b.md": "[[a#Two line setext]]"}
+    )
+    uri = client.open(root / "b.md")
+    with pytest.raises(ServerError):
+        client.request("textDocument/rename", {**at(uri, 0, 8), "newName": "One"})
+
+
 def test_renaming_from_the_first_heading_renames_the_note(client: Client, root: Path) -> None:
     started(client, root, FILES)
     uri = client.open(root / "Alpha.md")

@@ -1141,8 +1141,10 @@ def _rename(server: VaultServer, found: _Subject, new_name: str) -> types.Worksp
         own = rename_heading_line(
             lines[line - 1] if line <= len(lines) else "", line, found.heading, text
         )
-        if own is not None:
-            fixes.setdefault(found.path, []).append(own)
+        if own is None:
+            # Links rewritten without their heading would break: change nothing.
+            raise JsonRpcInvalidParams("the heading's text is not found on its line")
+        fixes.setdefault(found.path, []).append(own)
         edits = server.edits(fixes)
         if _can_edit(server, rename=False):
             return types.WorkspaceEdit(document_changes=list(edits))
