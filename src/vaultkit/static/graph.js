@@ -203,7 +203,7 @@
     });
     buildGroupEditor();
     buildLegend();
-    restyle();
+    restyle("nodes");
   }
 
   // ---- colours of nodes and edges ---------------------------------------------------------
@@ -285,11 +285,12 @@
     return made;
   }
 
-  function restyle() {
+  function restyle(part) {
+    // part: "nodes" or "edges" when only one of them changed (100k edges take seconds).
     if (!nodeSet) return;
     var near = hoverSet();
-    nodeSet.update(nodeSet.getIds().map(function (id) { return styleNode(id, near); }));
-    edgeSet.update(edgeSet.getIds().map(function (id) { return styleEdge(id, near); }));
+    if (part !== "edges") nodeSet.update(nodeSet.getIds().map(function (id) { return styleNode(id, near); }));
+    if (part !== "nodes") edgeSet.update(edgeSet.getIds().map(function (id) { return styleEdge(id, near); }));
   }
 
   // ---- what is shown -----------------------------------------------------------------------
@@ -1402,7 +1403,7 @@
       color.type = "color";
       color.value = group.color;
       color.setAttribute("aria-label", "colour of group " + (k + 1));
-      color.addEventListener("change", function () { group.color = color.value; buildLegend(); restyle(); });
+      color.addEventListener("change", function () { group.color = color.value; buildLegend(); restyle("nodes"); });
       var query = document.createElement("input");
       query.type = "text";
       query.value = group.query;
@@ -1413,7 +1414,7 @@
         group.query = query.value;
         group.matches = parseQuery(query.value);
         buildLegend();
-        restyle();
+        restyle("nodes");
       });
       var remove = document.createElement("button");
       remove.type = "button";
@@ -1532,7 +1533,7 @@
       var input = { fade: "d-fade", size: "d-size", thickness: "d-thickness" }[name];
       if (input) $(input).value = String(display[name]);
     }
-    restyle();
+    if (name !== "fade") restyle(name === "size" ? "nodes" : "edges");
     network.redraw();
   }
 
