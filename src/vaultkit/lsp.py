@@ -312,7 +312,7 @@ class VaultServer(LanguageServer):
             try:
                 config = load_config(engine.root)
             except VaultkitError as error:
-                self._show(f"vaultkit: {error}")
+                self.show_error(f"vaultkit: {error}")
             else:
                 touched |= _paths(engine.rescan(config))
                 names_moved = True
@@ -438,7 +438,8 @@ class VaultServer(LanguageServer):
         self.pages[code] = uri
         return uri or None
 
-    def _show(self, message: str) -> None:
+    def show_error(self, message: str) -> None:
+        """Tell the user, in the editor, what stops vaultkit (a bad config, a missing vault)."""
         params = types.ShowMessageParams(type=types.MessageType.Error, message=message)
         self.window_show_message(params)
 
@@ -629,7 +630,7 @@ def make_server(
     @server.feature(types.INITIALIZED)
     def initialized(params: types.InitializedParams) -> None:
         if server.failure is not None:
-            server._show(server.failure)
+            server.show_error(server.failure)
             return
         if server.watched:
             watcher = types.FileSystemWatcher(glob_pattern="**/*")
