@@ -20,6 +20,7 @@ from vaultkit.explain import explain, explain_json, explain_text, find_note, par
 from vaultkit.files import write_output
 from vaultkit.fix import fix_diff, fix_report, plan_fixes, write_fixes
 from vaultkit.model import Diagnostic, Severity, VaultkitError, diagnostic_order
+from vaultkit.move import move_command
 from vaultkit.report import LINK_REPORTERS, REPORTERS, Context, printable, printable_graph
 from vaultkit.resolve import Vault
 from vaultkit.rules import RULES, find_rule
@@ -161,6 +162,19 @@ def _parser() -> argparse.ArgumentParser:
     lsp_parser.add_argument("--ignore", action="append", help="rules to skip")
     lsp_parser.add_argument("--debug", action="store_true", help="show tracebacks")
     lsp_parser.set_defaults(command=lsp_command)
+
+    mv_parser = commands.add_parser(
+        "mv",
+        parents=[common],
+        help="move a note or folder and rewrite every link to it",
+        description=_doc(move_command),
+    )
+    mv_parser.add_argument("old", metavar="OLD", help="the note or folder to move")
+    mv_parser.add_argument("new", metavar="NEW", help="where it goes (an existing folder: into it)")
+    mv_parser.add_argument(
+        "--dry-run", action="store_true", help="print what would change as a diff; write nothing"
+    )
+    mv_parser.set_defaults(command=move_command)
     return parser
 
 

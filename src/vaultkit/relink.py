@@ -170,6 +170,18 @@ def _new_target(
     new: str,
     markdown: bool,
 ) -> str:
+    # The names as they will be: ``old`` is gone, ``new`` is there.
+    after = {key: tuple(path for path in paths if path != old) for key, paths in names.items()}
+    return written_target(written, source, after, new, markdown)
+
+
+def written_target(
+    written: str, source: str, after: Mapping[str, tuple[str, ...]], new: str, markdown: bool
+) -> str:
+    """How a link written as ``written`` in the note ``source`` names the file ``new``, in the
+    same form (bare name, vault path, ``/`` rooted, ``./`` relative, ``.md`` kept), where
+    ``after`` is the index's folded file name → paths once the rename is done (``new`` may be
+    missing from it). Not encoded: a markdown destination is ``encode_destination``'s."""
     keep_md = markdown or fold(written).endswith(".md")
     form = new if keep_md or not new.lower().endswith(".md") else new[:-3]
     if written.startswith("/"):
@@ -182,12 +194,22 @@ def _new_target(
         return relative
     if "/" in written:
         return form
-    # The names as they will be: ``old`` is gone, ``new`` is there.
-    after = {key: tuple(path for path in paths if path != old) for key, paths in names.items()}
     short = name_form(after, new)
     if "/" in short:
         return form
     return new.rsplit("/", 1)[-1] if keep_md else short
+
+
+def replace_target(link: Link, value: str) -> Fix | None:
+    """The replacement that writes ``value`` as the part of the link naming its file
+    (percent-encoded in a markdown destination outside ``<…>``); None when the link has no
+    such part or already reads so."""
+    parts = link_parts(link)
+    if parts is None:
+        return None
+    if parts.markdown and not parts.angle:
+        value = encode_destination(value)
+    return _replace(link, parts.target, value)
 
 
 def _replace(link: Link, span: tuple[int, int], value: str) -> Fix | None:
