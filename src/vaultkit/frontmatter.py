@@ -353,7 +353,9 @@ def _read_mapping(
             tags.extend(_tags(value))
         elif lowered == "vaultkit-ignore":
             ignore.update(text for text, _ in _strings(value))
-        links.extend(_property_links(key, value, key in parent_keys, problems))
+        is_parent = key in parent_keys
+        if is_parent or not isinstance(value, ScalarNode) or "[[" in value.value:
+            links.extend(_property_links(key, value, is_parent, problems))
     return Frontmatter(
         body,
         body_line,
