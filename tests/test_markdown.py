@@ -167,6 +167,7 @@ QUADRATIC_SHAPES = {
     "runs of [x](b (": "[x](b (" * 6000 + " [[yes]]",
     "backtick runs of every width": "".join("`" * width + " a " for width in range(1, 300))
     + "[[yes]]",
+    "escaped backticks before runs": "\\```" * 10000 + " [[yes]]",
     "unclosed inline comments": "x %% [[a]]" * 4000,
     "indented line of spaces": " " * 20_000 + "x`` [[yes]]",
 }

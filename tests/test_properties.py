@@ -95,6 +95,7 @@ QUADRATIC_UNITS = [
     "[a:: ",
     "x %% ",
     "`` ` ",
+    "\\```",
     "a)",
 ]
 TAILS = ["", " [[yes]]", "\n[[yes]] [t](b.md)", "\n\n[t](b.md) $x$ [[yes]]", " %% [[yes]] %%"]

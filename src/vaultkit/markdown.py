@@ -57,6 +57,7 @@ _MD_LINK = re.compile(r"\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(")
 # A dollar that can close ``$math$``: not after a space (nor escaped, nor before a digit:
 # both checked by hand, ``str.isdigit`` being the rule).
 _DOLLAR_CLOSE = re.compile(r"(?<=[^ \t\n])\$")
+_BACKTICKS = re.compile(r"`+")
 # Where a hiding region may start: a backslash, a backtick, a dollar, ``%%`` or ``<!--``. The
 # leading class lets the regex engine skip ahead; the look-behind then drops a lone ``%`` or
 # ``<`` (URL escapes, HTML), which are common and start nothing (an alternation is 2x slower).
@@ -394,6 +395,8 @@ class _Regions:
         self._dollars: list[int] | None = None
         position = 0
         inline_close = -1  # the closing ``%%`` of the inline comment last opened
+        # Backtick widths with no closing run left, by the paragraph end they were sought to.
+        unclosed: dict[int, int] = {}
         find = text.find
         search = _REGION.search
         size = len(text)
@@ -410,8 +413,13 @@ class _Regions:
             if first == "`":
                 while end < size and text[end] == "`":
                     end += 1
-                close = _closing_backticks(text, end, end - start, _para_end(para_ends, start))
+                width, limit = end - start, _para_end(para_ends, start)
+                close = -1 if unclosed.get(width) == limit else -2
+                if close == -2:
+                    close = _closing_backticks(text, end, width, limit)
                 if close < 0:
+                    # Openings come in order: none later in the paragraph finds a closing run.
+                    unclosed[width] = limit
                     position = end
                     continue
                 end = close
@@ -482,20 +490,17 @@ def _para_end(para_ends: list[tuple[int, int]], offset: int) -> int:
 
 
 def _closing_backticks(text: str, start: int, width: int, limit: int) -> int:
-    """The end of the first run of exactly ``width`` backticks in ``start:limit``, or -1.
-
-    Linear enough without an index: a search that fails leaves no run of that width in the
-    paragraph, so each paragraph fails at most once per width (under 600 widths in 160 KB).
-    """
+    """The end of the first run of exactly ``width`` backticks in ``start:limit``, or -1."""
     run = "`" * width
     position = start
+    run_end = _BACKTICKS.match
     while True:
         found = text.find(run, position, limit)
         if found < 0:
             return -1
-        end = found + width
-        while end < limit and text[end] == "`":
-            end += 1
+        whole = run_end(text, found, limit)
+        assert whole is not None  # the run starts at ``found``
+        end = whole.end()
         if end - found == width:
             return end
         position = end
