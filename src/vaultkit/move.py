@@ -14,7 +14,8 @@ nearest match changes with the note's folder) and links to other notes whose nam
 makes ambiguous. Each new form is resolved in the simulated vault before it is taken; when
 it would not reach the file, the vault path is tried, then the rooted ``/path``. A link that
 reached its note only through an alias is left as it is (the alias moves with the note), as
-is a link that was already broken.
+is a link that was already broken; but a relative link of a moved note that led nowhere, or
+out of the vault, is rewritten to lead to the same place from the note's new folder.
 
 ``apply_move`` does the I/O: every note to be edited is read and must still parse to the
 note that was planned from (else nothing is done: "changed since it was read"); each is then
@@ -36,6 +37,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import os
+import posixpath
 import re
 import stat
 import sys
@@ -60,6 +62,9 @@ _LINE_END = re.compile(r"\r\n|\r|\n")
 _REACHED = frozenset(
     {Status.RESOLVED, Status.AMBIGUOUS, Status.BROKEN_HEADING, Status.BROKEN_BLOCK}
 )
+
+
+_NOWHERE = frozenset({Status.BROKEN, Status.OUTSIDE_VAULT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +107,11 @@ def plan_move(vault: Vault, old: str, new: str) -> MovePlan:
     resolver = Resolver(index, notes, vault.config)
     edits: dict[str, list[Fix]] = {}
     for edge in vault.edges:
+        if edge.source in moved and edge.status in _NOWHERE and _relative(edge.link.target):
+            fix = _same_place(edge.link, edge.source, moved[edge.source], (old, new))
+            if fix is not None:
+                edits.setdefault(edge.source, []).append(fix)
+            continue
         if edge.status not in _REACHED or edge.resolved is None:
             continue
         wanted = moved.get(edge.resolved, edge.resolved)
@@ -137,7 +147,25 @@ def _check_target(vault: Vault, old: str, new: str, renames: tuple[tuple[str, st
             raise VaultkitError(f"{after!r}: a note keeps its .md extension")
         clash = taken.get(fold(after))
         if clash is not None and fold(clash) not in moving:
-            raise VaultkitError(f"{after!r} exists: {clash!r}")
+            also = "" if clash == after else f" (as {clash!r})"
+            raise VaultkitError(f"{after!r} exists{also}")
+
+
+def _relative(target: str) -> bool:
+    return target.startswith(("./", "../"))
+
+
+def _same_place(link: Link, before: str, after: str, move: tuple[str, str]) -> Fix | None:
+    """A relative link that led nowhere (or out of the vault), rewritten from the moved note's
+    new folder to lead to the same place (a place inside a moved folder moves with it): it
+    must not start to reach a file it did not."""
+    destination = posixpath.normpath(posixpath.join(posixpath.dirname(before), link.target))
+    if destination == move[0] or destination.startswith(move[0] + "/"):
+        destination = move[1] + destination[len(move[0]) :]
+    relative = posixpath.relpath(destination, posixpath.dirname(after) or ".")
+    if link.target.startswith("./") and not relative.startswith("../"):
+        relative = "./" + relative
+    return replace_target(link, relative)
 
 
 def _reaches(resolver: Resolver, source: str, link: Link, wanted: str, status: Status) -> bool:
