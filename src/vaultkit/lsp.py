@@ -65,6 +65,7 @@ from vaultkit.model import (
     Status,
     VaultkitError,
 )
+from vaultkit.move import plan_move
 from vaultkit.read import decode, read_bytes
 from vaultkit.relink import (
     encode_destination,
@@ -72,7 +73,6 @@ from vaultkit.relink import (
     link_parts,
     name_form,
     relink_heading,
-    relink_note,
     rename_heading_line,
 )
 from vaultkit.resolve import resolve_target
@@ -1158,7 +1158,13 @@ def _rename(server: VaultServer, found: _Subject, new_name: str) -> types.Worksp
     if not _can_edit(server, rename=True):
         raise JsonRpcInvalidParams("this editor cannot rename files through a language server")
     new = server.new_path(found.path, new_name)
-    fixes = relink_note(edges, server.engine.index.names, found.path, new)
+    # The same plan as ``vaultkit mv``, made on the notes as the engine holds them (the open
+    # buffers' texts), so its positions are the buffers'.
+    try:
+        plan = plan_move(server.engine.vault(), found.path, new)
+    except VaultkitError as error:
+        raise JsonRpcInvalidParams(str(error)) from None
+    fixes = {path: list(items) for path, items in plan.edits.items()}
     changes: list[
         types.TextDocumentEdit | types.CreateFile | types.RenameFile | types.DeleteFile
     ] = list(server.edits(fixes))

@@ -1,20 +1,21 @@
-"""Rewriting the links to a note or a heading that is renamed, as Obsidian does on rename.
+"""Rewriting links in the form they were written: a renamed note's, a renamed heading's.
 
-Pure functions of the resolved links: each returns, per note, the ``Fix`` replacements that
-make its links point where they pointed before the rename. What is kept and how the new
-target is written (choices where Obsidian's behaviour is the guide and the spec is silent):
+Pure functions of the links as parsed: where a link's target and ``#`` parts lie in its text
+(``link_parts``), how a link names a file in the form it was written in (``written_target``,
+which ``vaultkit mv`` and the language server's rename take), and the ``Fix`` replacements
+that keep every link to a renamed heading pointing at it (``relink_heading``). What is kept
+(choices where Obsidian's behaviour is the guide and the spec is silent):
 
 - Display text, ``#heading`` and ``#^block`` parts, embeds' ``!`` and tables' ``\\|`` are kept;
   only the part of the link that names the note (or the heading) is replaced.
-- The new target is written in the form the link was written in: a bare name stays a bare
-  name when it stays unique after the rename (else the vault path, as Obsidian writes an
-  ambiguous name), a vault path stays a vault path, ``/path`` stays rooted, ``./`` and
-  ``../`` links stay relative to the linking note, and a written ``.md`` is kept. Markdown
-  links keep ``<…>`` destinations or percent-encode what a destination cannot hold.
-- A link that reached the note only through an alias is left alone: the alias moves with
-  the note. So is a link that did not reach it, or whose heading or block was already
-  broken.
-- Heading text written into a link loses the characters Obsidian drops there (``# | ^ [ ]``).
+- A target is written in the form the link was written in: a bare name stays a bare name
+  when it is unique (else the vault path, as Obsidian writes an ambiguous name), a vault
+  path stays a vault path, ``/path`` stays rooted, ``./`` and ``../`` links stay relative to
+  the linking note, and a written ``.md`` is kept. Markdown links keep ``<…>`` destinations
+  or percent-encode what a destination cannot hold.
+- A heading's links are those that reached it, through an alias too; a link whose heading was
+  already broken is left alone. Heading text written into a link loses the characters
+  Obsidian drops there (``# | ^ [ ]``).
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from vaultkit.model import Edge, Fix, Heading, Link, LinkKind, Status
 from vaultkit.text import fold, heading_key
 
 _WIKI_FORMS = (LinkKind.WIKILINK, LinkKind.EMBED, LinkKind.PROPERTY, LinkKind.FIELD)
-_KEEPS_TARGET = frozenset({Status.RESOLVED, Status.AMBIGUOUS})
 _KEEPS_HEADING = frozenset({Status.RESOLVED, Status.AMBIGUOUS, Status.ALIAS})
 _NOT_IN_LINKS = re.compile(r"[#|^\[\]]+")
 _SPACES = re.compile(r"\s+")
@@ -84,30 +84,6 @@ def link_parts(link: Link) -> Parts | None:
     return None
 
 
-def relink_note(
-    edges: Iterable[Edge], names: Mapping[str, tuple[str, ...]], old: str, new: str
-) -> dict[str, list[Fix]]:
-    """The replacements that keep every link to the note ``old`` pointing at it once it is
-    ``new`` (vault-relative paths). ``names`` is the index's folded file name → paths, as it
-    was before the rename; ``edges`` are the links to look at (the backlinks and the note's
-    own links)."""
-    fixes: dict[str, list[Fix]] = {}
-    for edge in edges:
-        link = edge.link
-        if edge.resolved != old or edge.status not in _KEEPS_TARGET or not link.target:
-            continue
-        parts = link_parts(link)
-        if parts is None:
-            continue
-        written = _new_target(link.target, edge.source, names, old, new, parts.markdown)
-        if parts.markdown and not parts.angle:
-            written = encode_destination(written)
-        fix = _replace(link, parts.target, written)
-        if fix is not None:
-            fixes.setdefault(edge.source, []).append(fix)
-    return fixes
-
-
 def relink_heading(
     edges: Iterable[Edge], note: str, heading: Heading, new_text: str
 ) -> dict[str, list[Fix]]:
@@ -160,19 +136,6 @@ def name_form(names: Mapping[str, tuple[str, ...]], path: str) -> str:
     if stem != name:
         others += list(names.get(fold(stem), ()))
     return stem if not others else (path[:-3] if path.lower().endswith(".md") else path)
-
-
-def _new_target(
-    written: str,
-    source: str,
-    names: Mapping[str, tuple[str, ...]],
-    old: str,
-    new: str,
-    markdown: bool,
-) -> str:
-    # The names as they will be: ``old`` is gone, ``new`` is there.
-    after = {key: tuple(path for path in paths if path != old) for key, paths in names.items()}
-    return written_target(written, source, after, new, markdown)
 
 
 def written_target(
