@@ -169,6 +169,7 @@ QUADRATIC_SHAPES = {
     + "[[yes]]",
     "escaped backticks before runs": "\\```" * 10000 + " [[yes]]",
     "unclosed inline comments": "x %% [[a]]" * 4000,
+    "a heading line of tags": "# Budget " + "#t " * 100_000 + "[[yes]]",
     "indented line of spaces": " " * 20_000 + "x`` [[yes]]",
 }
 

@@ -58,6 +58,7 @@ _MD_LINK = re.compile(r"\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(")
 # both checked by hand, ``str.isdigit`` being the rule).
 _DOLLAR_CLOSE = re.compile(r"(?<=[^ \t\n])\$")
 _BACKTICKS = re.compile(r"`+")
+_NOT_QUOTE_PREFIX = re.compile(r"[^ \t>]")
 # Where a hiding region may start: a backslash, a backtick, a dollar, ``%%`` or ``<!--``. The
 # leading class lets the regex engine skip ahead; the look-behind then drops a lone ``%`` or
 # ``<`` (URL escapes, HTML), which are common and start nothing (an alternation is 2x slower).
@@ -245,7 +246,10 @@ class _Layout:
         index = bisect_right(self.line_starts, offset) - 1
         if index not in self.heading_lines:
             return False
-        return not self.text[self.line_starts[index] : offset].strip(" \t>")
+        # Only spaces and quote markers before it: searched from the line start, not sliced
+        # up to ``offset``, so a heading line of thousands of tags stays linear.
+        first = _NOT_QUOTE_PREFIX.search(self.text, self.line_starts[index], offset + 1)
+        return first is not None and first.start() == offset
 
 
 def _indent(line: str) -> int:
