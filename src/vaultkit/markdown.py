@@ -10,10 +10,10 @@ The body is read in three linear passes, each over the text once:
    paragraphs, as in Obsidian; an unclosed one hides the rest of the note), ``$$ math $$`` and
    ``$math$`` (Obsidian's rule: no space inside the dollars, no digit after the closing one),
    and backslash escapes. A ``%%`` comment is a block one when its ``%%`` starts a paragraph
-   outside a list (at most three spaces in, like any block); a ``%%`` inside a paragraph or
-   list item is an inline comment, which hides nothing from Obsidian's index (its link tables
-   list ``- [ ] task %% [[x]] %%``) and only carries suppressions. A ``%%`` line does not
-   interrupt a paragraph, as no line of text does;
+   outside lists and quotes (at most three spaces in, like any block); a ``%%`` inside a
+   paragraph, list item or quote is an inline comment, which hides nothing from Obsidian's
+   index (its link tables list ``- [ ] task %% [[x]] %%``) and only carries suppressions. A
+   ``%%`` line does not interrupt a paragraph, as no line of text does;
 3. **links**: ``[[wikilinks]]`` and ``![[embeds]]`` with a pattern built from negated classes
    only (no backtracking, so 100k ``[`` on a line stay linear), markdown links and images,
    Dataview inline fields, block ids and ``#tags``, each dropped when it starts in a region.
