@@ -797,6 +797,6 @@ def _in_vault(path: str) -> bool:
         bool(path)
         and "\0" not in path
         and not os.path.isabs(path)
-        and "\\" not in path
+        and (os.sep == "/" or os.sep not in path)
         and not any(part in ("", ".", "..") for part in parts)
     )
