@@ -18,7 +18,8 @@ Choices the spec leaves open:
   in one burst, or a queue overflow reported by the OS, make it a storm: the paths are dropped
   (memory stays flat), the burst waits for quiet (at most 10 s), and the vault is loaded again
   once. A change of the config (``.vaultkit.toml`` or ``pyproject.toml`` at the vault root)
-  also reloads the config and rescans.
+  also reloads the config and rescans; a config that no longer loads (a bad value, which
+  ``lint`` refuses with exit 2) is named in one line on stderr and the previous one is kept.
 - Events ignored: a path with a part whose name starts with ``.``, and the files ``watch``
   writes itself (the ``--graph`` page and the ``--output`` file), by their exact paths. Nothing
   else, because the result must be what a full lint reads, and ``scan_vault`` reads every
