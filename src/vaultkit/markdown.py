@@ -502,9 +502,11 @@ def _closing_backticks(text: str, start: int, width: int, limit: int) -> int:
         found = text.find(run, position, limit)
         if found < 0:
             return -1
-        whole = run_end(text, found, limit)
-        assert whole is not None  # the run starts at ``found``
-        end = whole.end()
+        end = found + width
+        if end < limit and text[end] == "`":
+            whole = run_end(text, end, limit)
+            assert whole is not None  # a backtick starts at ``end``
+            end = whole.end()
         if end - found == width:
             return end
         position = end
