@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 from tests.conftest import ROOT
 from vaultkit.rules import RULES
@@ -20,7 +22,54 @@ def test_rules_table_matches_catalogue() -> None:
     assert rows == expected
 
 
-def test_readme_shows_the_two_commands() -> None:
+def _block_after(readme: str, marker: str) -> list[str]:
+    """The lines of the ```console block that follows ``marker``."""
+    start = readme.index("```console\n", readme.index(marker)) + len("```console\n")
+    return readme[start : readme.index("```", start)].splitlines()
+
+
+def test_the_quick_start_commands_are_targets_of_the_makefile() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "make run" in readme
-    assert "make test" in readme
+    commands = [line.split("#")[0].split() for line in _block_after(readme, "## Quick start")]
+    assert commands == [["make", "run"], ["make", "test"]]
+    for _, target in commands:
+        # ``make -n`` prints the commands a target would run, and runs none of them.
+        dry = subprocess.run(
+            ["make", "-n", "--no-print-directory", "-C", str(ROOT), target],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert dry.returncode == 0, dry.stderr
+        ran = [line for line in dry.stdout.splitlines() if not line.startswith("make")]
+        assert any("vaultkit" in line or "pytest" in line for line in ran), dry.stdout
+
+
+FINDING = re.compile(r"^(vault/.+?):(\d+):(\d+): (VK\d{3}) ")
+SUMMARY = re.compile(r"^(\d+) problems? \((.*?)\) in (\d+) notes")
+
+
+def test_the_readme_shows_what_linting_the_sample_vault_finds() -> None:
+    """The opening example: the same findings (where and which rule) and the same totals."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = _block_after(readme, "# vaultkit")
+    assert shown[0] == "$ vaultkit lint --vault vault"
+    done = subprocess.run(
+        [sys.executable, "-m", "vaultkit", "lint", "--vault", "vault", "--no-cache"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    printed = done.stdout.splitlines()
+
+    def findings(lines: list[str]) -> list[tuple[str, ...]]:
+        return [match.groups() for line in lines if (match := FINDING.match(line))]
+
+    def totals(lines: list[str]) -> list[tuple[str, ...]]:
+        return [match.groups() for line in lines if (match := SUMMARY.match(line))]
+
+    assert findings(shown[1:]) == findings(printed)
+    assert len(findings(printed)) == 5
+    assert totals(shown[1:]) == totals(printed) == [("5", "2 errors, 3 warnings", "43")]

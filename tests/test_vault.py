@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import random
 from pathlib import Path
 
@@ -57,15 +56,23 @@ def test_check_vault_answers_as_lint_of_load_vault(use_cache: bool) -> None:
             assert found.notes == len(vault.notes)
 
 
-def test_load_vault_keeps_its_signature(tmp_path: Path) -> None:
-    write_files(tmp_path, {"a.md": "[[b]]", "b.md": "[[a]]"})
-    assert sorted(load_vault(tmp_path).notes) == ["a.md", "b.md"]
-    assert sorted(load_vault(str(tmp_path), Config()).notes) == ["a.md", "b.md"]
-    parameters = inspect.signature(load_vault).parameters
-    assert parameters["use_cache"].kind is inspect.Parameter.KEYWORD_ONLY
-    assert list(inspect.signature(lint).parameters) == ["vault", "select", "ignore", "paths"]
+def test_load_vault_takes_a_root_as_text_or_path_and_honours_its_config(tmp_path: Path) -> None:
+    write_files(tmp_path, {"a.md": "[[b]] [[]]", "b.md": "[[a]]", "drafts/c.md": "[[nowhere]]"})
+    plain = load_vault(tmp_path, use_cache=False)
+    assert sorted(plain.notes) == ["a.md", "b.md", "drafts/c.md"]
+    # The cached answer, when it is stored and when it is read back, is the plain one.
+    for vault in (load_vault(str(tmp_path)), load_vault(tmp_path, use_cache=True)):
+        assert vault.notes.keys() == plain.notes.keys()
+        assert vault.edges == plain.edges
+    excluded = load_vault(str(tmp_path), Config(exclude=("drafts/",)), use_cache=False)
+    assert sorted(excluded.notes) == ["a.md", "b.md"]
+    # lint's positional order is select, ignore, paths.
+    assert codes(lint(plain, ["VK1"], ["VK108"], ["drafts"])) == [("drafts/c.md", 1, 1, "VK101")]
+    assert codes(lint(plain, ["VK1"], ["VK101"])) == [("a.md", 1, 7, "VK108")]
     with pytest.raises(VaultkitError):
         load_vault(tmp_path / "missing")
+    with pytest.raises(TypeError):
+        load_vault(tmp_path, None, False)  # type: ignore[misc]
 
 
 def test_each_path_belongs_to_the_vault_found_from_where_it_lies(tmp_path: Path) -> None:
