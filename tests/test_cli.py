@@ -10,6 +10,7 @@ import pytest
 from tests.conftest import write_files
 from vaultkit import __version__
 from vaultkit.cli import main
+from vaultkit.identity import Identity, finding_id
 
 
 def _vault(tmp_path: Path, files: dict[str, str | bytes]) -> Path:
@@ -53,6 +54,7 @@ def test_json_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     main(["lint", "--vault", str(root), "--format", "json"])
     assert json.loads(capsys.readouterr().out) == [
         {
+            "id": finding_id(Identity("a.md", "VK101", "[[Nowhere]]", 0)),
             "code": "VK101",
             "name": "broken-link",
             "severity": "error",
@@ -61,6 +63,7 @@ def test_json_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
             "column": 1,
             "message": "no note matches 'Nowhere'",
             "fix": None,
+            "suggestions": [],
         }
     ]
 

@@ -120,5 +120,5 @@ def test_a_stale_entry_never_hides_a_new_finding_elsewhere(make_vault: MakeVault
     split = apply_baseline(found, ids, baseline)
     assert sorted((d.path, d.column) for d in split.shown) == [("a.md", 10), ("b.md", 7)]
     assert (split.hidden, split.fixed) == (1, 1)
-    scoped = apply_baseline(found, ids, baseline, in_scope=["a.md"])
+    scoped = apply_baseline(found, ids, baseline, in_scope=lambda entry: entry.path == "a.md")
     assert scoped.fixed == 0

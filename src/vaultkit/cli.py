@@ -15,15 +15,32 @@ from dataclasses import replace
 from pathlib import Path
 
 from vaultkit import __version__
-from vaultkit.config import Config, load_config
+from vaultkit.config import Config, glob_matcher, load_config
 from vaultkit.explain import explain, explain_json, explain_text, find_note, parse_link
 from vaultkit.files import write_output
 from vaultkit.fix import fix_diff, fix_report, plan_fixes, write_fixes
+from vaultkit.git import (
+    changed_files,
+    inner_vaults,
+    repository_vaults,
+    top_level,
+    untracked_patterns,
+)
+from vaultkit.identity import (
+    Identity,
+    about_its_note,
+    apply_baseline,
+    baseline_text,
+    finding_id,
+    identities,
+    parse_baseline,
+)
 from vaultkit.model import Diagnostic, Severity, VaultkitError, diagnostic_order
 from vaultkit.move import move_command
+from vaultkit.parallel import parse_paths
 from vaultkit.report import LINK_REPORTERS, REPORTERS, Context, printable, printable_graph
 from vaultkit.resolve import Vault
-from vaultkit.rules import RULES, find_rule
+from vaultkit.rules import RULES, Rule, find_rule, select_rules
 from vaultkit.vault import check_vault, left_out_summary, lint, load_vault, vaults_of
 
 
@@ -95,7 +112,23 @@ def _parser() -> argparse.ArgumentParser:
     lint_parser.add_argument(
         "--unsafe-fixes", action="store_true", help="with --fix or --diff: the unsafe fixes too"
     )
+    lint_parser.add_argument(
+        "--no-baseline", action="store_true", help="also show the findings the baseline hides"
+    )
+    lint_parser.add_argument(
+        "--not-changed",
+        action="store_true",
+        help="the whole-vault hook: every vault git tracks, findings outside the changed files",
+    )
     lint_parser.set_defaults(command=lint_command)
+
+    baseline_parser = commands.add_parser(
+        "baseline",
+        parents=[common],
+        help="accept the current findings: lint then shows only new ones",
+        description=_doc(baseline_command),
+    )
+    baseline_parser.set_defaults(command=baseline_command)
 
     links_parser = commands.add_parser(
         "links",
@@ -260,6 +293,14 @@ def lint_command(args: argparse.Namespace) -> int:
     Paths may follow ``--`` (the hooks put it before the names pre-commit adds); a name there
     that starts with ``-`` and is no file is an option in the wrong place: an error, never a
     path that quietly matches nothing.
+
+    The findings the vault's baseline lists are hidden (``--no-baseline`` shows them), and one
+    line on stderr counts them, and the entries that no finding matches any more, among the
+    notes and rules checked. Under pre-commit (``PRE_COMMIT`` set) the vault is what git
+    tracks (``git.py``), and a ``fail-on`` the vault's config sets wins over the hook's
+    ``--fail-on``. ``--not-changed`` is the whole-vault hook's half of the work: without paths
+    it checks every vault of the repository, and it reports only findings located outside the
+    files the commit changes, which the file hook reports, so no finding is printed twice.
     """
     for path in args.paths:
         if str(path).startswith("-") and not os.path.lexists(path):
@@ -267,8 +308,16 @@ def lint_command(args: argparse.Namespace) -> int:
                 f"{path}: no such file; options go before '--' "
                 "(a pre-commit hook takes its settings from .vaultkit.toml, not from args)"
             )
+    changed: list[Path] = []
+    vaults: list[Path] = []
+    top = top_level(Path.cwd()) if args.not_changed else None
+    if top is not None:
+        changed = changed_files(top)
+        vaults = repository_vaults(top)
     if args.vault is None and args.paths:
         groups = vaults_of(args.paths, Path.cwd(), quiet=args.quiet)
+    elif args.vault is None and vaults:
+        groups = {vault: [] for vault in vaults}
     else:
         groups = {_settings(args, args.paths)[0]: list(args.paths)}
     if len(groups) > 1 and (args.fix or args.diff):
@@ -276,13 +325,13 @@ def lint_command(args: argparse.Namespace) -> int:
     # Notes of several vaults are reported under the folder that holds them all.
     base = Path(os.path.commonpath(list(groups))) if len(groups) > 1 else next(iter(groups))
     diagnostics: list[Diagnostic] = []
+    ids: list[str] = []
     notes = not_fixed = 0
     failing = False
     left_out: dict[str, int] = {}
+    known = _Known()
     for root, named in groups.items():
-        config = load_config(root)
-        if args.fail_on:
-            config = replace(config, fail_on=Severity[args.fail_on.upper()])
+        config = _lint_config(args, root)
         paths = _vault_paths(root, named) if named else None
         if args.fix or args.diff:
             vault = load_vault(root, config, use_cache=not args.no_cache)
@@ -303,21 +352,186 @@ def lint_command(args: argparse.Namespace) -> int:
         notes += checked.notes
         for why, count in checked.left_out.items():
             left_out[why] = left_out.get(why, 0) + count
-        failing = failing or any(item.severity >= config.fail_on for item in checked.diagnostics)
+        # The notes another call reports: the changed ones, and those of a vault inside this one.
+        elsewhere = _in_any([*_inside(root, changed), *inner_vaults(root, vaults)])
+        found = [item for item in checked.diagnostics if not elsewhere(item.path)]
+        baseline = None if args.no_baseline else _read_baseline(root, config)
+        found_ids = (
+            _identities(root, config, found)
+            if baseline is not None or args.format in ("json", "sarif")
+            else None
+        )
+        if baseline is not None and found_ids is not None:
+            scope = _scope(_rules(args, config), config, paths, elsewhere)
+            split = apply_baseline(found, found_ids, baseline[1], scope)
+            found, found_ids = split.shown, split.shown_ids
+            known.add(baseline[0], split.hidden, split.fixed)
+        failing = failing or any(item.severity >= config.fail_on for item in found)
         prefix = "" if root == base else root.relative_to(base).as_posix() + "/"
         diagnostics += [
-            replace(item, path=prefix + item.path) if prefix else item
-            for item in checked.diagnostics
+            replace(item, path=prefix + item.path) if prefix else item for item in found
         ]
-    context = Context(base, Path.cwd(), notes, color=_color(args))
-    text = REPORTERS[args.format](sorted(diagnostics, key=diagnostic_order), context)
+        ids += map(finding_id, found_ids or ())
+    order = sorted(range(len(diagnostics)), key=lambda i: diagnostic_order(diagnostics[i]))
+    context = Context(
+        base,
+        Path.cwd(),
+        notes,
+        color=_color(args),
+        ids=[ids[i] for i in order] if args.format in ("json", "sarif") else None,
+    )
+    text = REPORTERS[args.format]([diagnostics[i] for i in order], context)
     if args.format == "text" and left_out:
         # Said once, on the summary line: the notes Obsidian's own settings keep apart.
         text = text.removesuffix("\n") + f"; {left_out_summary(left_out)}\n"
     if args.quiet and args.format == "text":
         text = "".join(text.splitlines(keepends=True)[:-1])
     _emit(args, text)
+    if not args.quiet and known.line():
+        print(known.line(), file=sys.stderr)
     return 1 if (failing and not args.exit_zero) or not_fixed else 0
+
+
+class _Known:
+    """What the baselines of one call hid and list as fixed: the line said after the report."""
+
+    def __init__(self) -> None:
+        self.files: list[str] = []
+        self.hidden = self.fixed = 0
+
+    def add(self, name: str, hidden: int, fixed: int) -> None:
+        if hidden or fixed:
+            self.files.append(name)
+            self.hidden += hidden
+            self.fixed += fixed
+
+    def line(self) -> str:
+        """``3,359 known problems hidden by .vaultkit-baseline.json (12 fixed since: …)``."""
+        if not self.files:
+            return ""
+        plural = "s" if self.hidden != 1 else ""
+        line = f"{self.hidden:,} known problem{plural} hidden by {', '.join(self.files)}"
+        if self.fixed:
+            line += f" ({self.fixed:,} fixed since: run vaultkit baseline to shrink it)"
+        return printable(line)
+
+
+def _lint_config(args: argparse.Namespace, root: Path) -> Config:
+    """The vault's config, with the command line's ``--fail-on`` and, under pre-commit, git's
+    view of the vault (what it does not track is excluded)."""
+    config = load_config(root)
+    hooked = "PRE_COMMIT" in os.environ
+    if args.fail_on and not (hooked and config.fail_on_given):
+        config = replace(config, fail_on=Severity[args.fail_on.upper()])
+    if hooked:
+        untracked = untracked_patterns(root)
+        if untracked:
+            config = replace(config, exclude=(*config.exclude, *untracked))
+    return config
+
+
+def _scope(
+    rules: Sequence[Rule],
+    config: Config,
+    paths: Sequence[str] | None,
+    elsewhere: Callable[[str], bool],
+) -> Callable[[Identity], bool]:
+    """Whether this run checked what a baseline entry is about: its note and its rule."""
+    codes = {rule.code for rule in rules}
+    asked = _in_any(paths) if paths is not None else _everything
+    excluded = glob_matcher(config.exclude)
+
+    def checked(entry: Identity) -> bool:
+        path = entry.path
+        return entry.code in codes and asked(path) and not elsewhere(path) and not excluded(path)
+
+    return checked
+
+
+def _rules(args: argparse.Namespace, config: Config) -> tuple[Rule, ...]:
+    return select_rules(args.select or config.select, (*config.ignore, *(args.ignore or ())))
+
+
+def _inside(root: Path, files: Sequence[Path]) -> list[str]:
+    """The vault-relative paths of those of ``files`` that lie in the vault at ``root``."""
+    return [path.relative_to(root).as_posix() for path in files if path.is_relative_to(root)]
+
+
+def _in_any(paths: Sequence[str]) -> Callable[[str], bool]:
+    """Whether a vault-relative path is one of ``paths`` (a folder ends in ``/``) or under one."""
+    if not paths:
+        return _nowhere
+    exact = {path.strip("/") for path in paths}
+    if "" in exact or "." in exact:
+        return _everything
+    folders = tuple(path + "/" for path in exact)
+    return lambda path: path in exact or path.startswith(folders)
+
+
+def _nowhere(path: str) -> bool:
+    return False
+
+
+def _everything(path: str) -> bool:
+    return True
+
+
+def _identities(root: Path, config: Config, found: Sequence[Diagnostic]) -> list[Identity]:
+    """Each finding's identity; the notes whose findings are about a link or an alias are
+    parsed again for their text (a note-level finding needs none)."""
+    holding = sorted({item.path for item in found if not about_its_note(item)})
+    return identities(found, parse_paths(root, holding, config) if holding else {})
+
+
+def _read_baseline(root: Path, config: Config) -> tuple[str, frozenset[Identity]] | None:
+    """The baseline's name as shown and its entries; None when there is none (or it is off)."""
+    path = _baseline_path(root, config)
+    if path is None:
+        return None
+    shown = printable(os.path.relpath(path, Path.cwd()))
+    try:
+        status = os.stat(path)
+        if not stat.S_ISREG(status.st_mode) or status.st_size > _MAX_BASELINE:
+            raise VaultkitError(f"{shown}: not a vaultkit baseline (no regular file up to 256MiB)")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise VaultkitError(f"{shown}: cannot read the baseline: {error.strerror}") from None
+    return shown, parse_baseline(data.decode("utf-8", "surrogateescape"), shown)
+
+
+_MAX_BASELINE = 256 * 1024**2
+
+
+def baseline_command(args: argparse.Namespace) -> int:
+    """Accept the vault's current findings: write their identities to the baseline file.
+
+    The file is ``.vaultkit-baseline.json`` at the vault root (config ``baseline``; ``-o``
+    writes it elsewhere), sorted, one finding a line. ``lint`` and the hooks then report only
+    findings it does not hold; run it again to accept what is left after fixes.
+    """
+    root, config = _settings(args)
+    if args.output is not None:
+        path = args.output
+    else:
+        found_path = _baseline_path(root, config)
+        if found_path is None:
+            raise VaultkitError(
+                f"{config.source}: baseline = false, so lint reads no baseline "
+                "(use -o FILE to write one anyway)"
+            )
+        path = found_path
+    checked = check_vault(
+        root, config, select=args.select, ignore=args.ignore or (), use_cache=not args.no_cache
+    )
+    found = _identities(root, config, checked.diagnostics)
+    write_output(path, baseline_text(found).encode("utf-8", "surrogateescape"))
+    if not args.quiet:
+        count = len(found)
+        shown = os.path.relpath(path, Path.cwd())
+        print(printable(f"{count:,} known problem{'s' if count != 1 else ''} written to {shown}"))
+    return 0
 
 
 def _fix(args: argparse.Namespace, vault: Vault, found: list[Diagnostic], context: Context) -> int:
@@ -437,13 +651,51 @@ def graph_command(args: argparse.Namespace) -> int:
 def _graph_output(root: Path, config: Config, fmt: str) -> Path:
     """Where the graph goes without ``-o``: ``[graph] output`` (html), relative to the vault.
 
-    Other formats go to ``vaultkit-graph.FORMAT`` there. A vault's config may be someone else's
-    text, so the path it names must stay inside the vault once symlinks are followed, in no
-    folder vaultkit skips (``.obsidian/``, ``.git/``: any name starting with ``.``), and be a
-    regular file or nothing yet, never a note (``.md``): otherwise exit 2, naming the key and
-    the file. ``-o`` on the command line is the user's own word and is never checked.
+    Other formats go to ``vaultkit-graph.FORMAT`` there. The path must pass ``_vault_file``
+    and no part of it may start with ``.``: otherwise exit 2, naming the key and the file.
     """
     value = config.graph_output if fmt == "html" else f"vaultkit-graph.{fmt}"
+    return _vault_file(
+        root,
+        value,
+        dotted_name=False,
+        suffix="",
+        error=f"graph.output {value!r} must name a file inside the vault that is not a note "
+        "(use -o to write the graph elsewhere)",
+        source=config.source,
+    )
+
+
+def _baseline_path(root: Path, config: Config) -> Path | None:
+    """The baseline file the config names (None: ``baseline = false``), checked as the graph's.
+
+    Unlike the graph's, its own name may start with ``.`` (the default does), but it must end
+    in ``.json``, so no config can point it at a note, ``.vaultkit.toml`` or a git hook.
+    """
+    if config.baseline is None:
+        return None
+    return _vault_file(
+        root,
+        config.baseline,
+        dotted_name=True,
+        suffix=".json",
+        error=f"baseline {config.baseline!r} must name a .json file inside the vault, in no "
+        "folder starting with '.' (use -o to write a baseline elsewhere)",
+        source=config.source,
+    )
+
+
+def _vault_file(
+    root: Path, value: str, *, dotted_name: bool, suffix: str, error: str, source: str | None
+) -> Path:
+    """``root / value``, when it is a file vaultkit may write in the vault, else exit 2.
+
+    A vault's config may be someone else's text, so the path it names must stay inside the
+    vault once symlinks are followed, in no folder vaultkit skips (``.obsidian/``, ``.git/``:
+    any name starting with ``.``), end in ``suffix``, and be a regular file or nothing yet,
+    never a note (``.md``). ``-o`` on the command line is the user's own word and is never
+    checked.
+    """
     path = root / value
     real_root = Path(os.path.realpath(root))
     real = Path(os.path.realpath(path))
@@ -451,17 +703,17 @@ def _graph_output(root: Path, config: Config, fmt: str) -> Path:
         status: os.stat_result | None = os.stat(real)
     except OSError:
         status = None
+    inside = real.is_relative_to(real_root) and real != real_root
+    parts = real.relative_to(real_root).parts if inside else ()
+    folders = parts[:-1] if dotted_name else parts
+    names = [name.lower() for name in (path.name, real.name)]
     allowed = (
-        real.is_relative_to(real_root)
-        and real != real_root
-        and not any(part.startswith(".") for part in real.relative_to(real_root).parts)
-        and not any(name.lower().endswith(".md") for name in (path.name, real.name))
+        inside
+        and not any(part.startswith(".") for part in folders)
+        and not any(name.endswith(".md") for name in names)
+        and all(name.endswith(suffix) for name in names)
         and (status is None or stat.S_ISREG(status.st_mode))
     )
     if not allowed:
-        source = config.source or "the default settings"
-        raise VaultkitError(
-            f"{source}: graph.output {value!r} must name a file inside the vault that is not "
-            "a note (use -o to write the graph elsewhere)"
-        )
+        raise VaultkitError(f"{source or 'the default settings'}: {error}")
     return path

@@ -65,6 +65,11 @@ class Config:
     graph_output: str = "vaultkit-graph.html"
     graph_color_by: str = "folder"
     obsidian_settings: bool = True
+    # The baseline file, vault-relative (``identity.py``); None: ``baseline = false``.
+    baseline: str | None = ".vaultkit-baseline.json"
+    # Whether the config itself sets ``fail-on``: under pre-commit it then wins over the
+    # hook's ``--fail-on`` (users configure the hooks here, never with hook ``args``).
+    fail_on_given: bool = field(default=False, compare=False)
     # What ``.obsidian/`` keeps apart (``obsidian.read_settings``), read by ``load_config``.
     obsidian_skip: tuple[tuple[str, str], ...] = ()
     source: str | None = field(default=None, compare=False)
@@ -147,6 +152,8 @@ def parse_config(table: Mapping[str, Any], source: str = "config") -> Config:
             "color-by", ("folder", "tag", "community", "none"), "folder"
         ),
         obsidian_settings=reader.boolean("obsidian-settings", True),
+        baseline=reader.file_or_false("baseline", ".vaultkit-baseline.json"),
+        fail_on_given="fail-on" in table,
         source=source,
     )
     reader.check_unknown(
@@ -163,6 +170,7 @@ def parse_config(table: Mapping[str, Any], source: str = "config") -> Config:
             "hierarchy",
             "graph",
             "obsidian-settings",
+            "baseline",
         }
     )
     return config
@@ -213,6 +221,14 @@ class _Reader:
         value = self._table.get(key, default)
         if not isinstance(value, str) or not value:
             raise self._fail(key, "a non-empty string")
+        return value
+
+    def file_or_false(self, key: str, default: str) -> str | None:
+        value = self._table.get(key, default)
+        if value is False:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise self._fail(key, "a file name or false")
         return value
 
     def choice(self, key: str, choices: tuple[str, ...], default: str) -> str:

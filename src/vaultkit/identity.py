@@ -25,7 +25,7 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
 from vaultkit.model import Diagnostic, Note, VaultkitError, diagnostic_order
@@ -63,6 +63,11 @@ def subject_of(item: Diagnostic, note: Note | None) -> str:
     if quoted is None:
         return ""
     return quoted.group(1) if quoted.group(1) is not None else quoted.group(2)
+
+
+def about_its_note(item: Diagnostic) -> bool:
+    """Whether ``item``'s subject is empty: a finding about its note as a whole."""
+    return item.code in _NOTE_LEVEL
 
 
 def identities(
@@ -127,9 +132,11 @@ def parse_baseline(text: str, source: str) -> frozenset[Identity]:
 
 
 class Split(NamedTuple):
-    """Findings split by a baseline: those to show, how many it hid, how many it lists fixed."""
+    """Findings split by a baseline: those to show (and their identities), how many it hid,
+    how many it lists fixed."""
 
     shown: list[Diagnostic]
+    shown_ids: list[Identity]
     hidden: int
     fixed: int
 
@@ -138,19 +145,18 @@ def apply_baseline(
     diagnostics: Sequence[Diagnostic],
     found: Sequence[Identity],
     baseline: frozenset[Identity],
-    in_scope: Iterable[str] | None = None,
+    in_scope: Callable[[Identity], bool] | None = None,
 ) -> Split:
     """Hide the findings ``baseline`` lists; count its entries no finding has any more.
 
-    ``in_scope`` (paths) limits the "fixed since" count to the notes that were checked, as a
-    hook call on some notes must not count the rest of the vault's entries as fixed.
+    ``in_scope`` limits the "fixed since" count to the entries the run checked (the notes
+    asked for, the rules run), as a hook call on some notes must not count the rest of the
+    vault's entries as fixed.
     """
     current = set(found)
-    shown = [
-        item for item, identity in zip(diagnostics, found, strict=True) if identity not in baseline
-    ]
-    scope = None if in_scope is None else set(in_scope)
+    pairs = [pair for pair in zip(diagnostics, found, strict=True) if pair[1] not in baseline]
+    shown = [item for item, _ in pairs]
     fixed = sum(
-        1 for entry in baseline if entry not in current and (scope is None or entry.path in scope)
+        1 for entry in baseline if entry not in current and (in_scope is None or in_scope(entry))
     )
-    return Split(shown, len(diagnostics) - len(shown), fixed)
+    return Split(shown, [identity for _, identity in pairs], len(diagnostics) - len(shown), fixed)

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 from vaultkit import __version__
-from vaultkit.model import Diagnostic, Edge, Fix, Severity, Status
+from vaultkit.model import Diagnostic, Edge, Fix, Severity, Status, diagnostic_order
 from vaultkit.rules import RULES, Rule
 
 
@@ -31,6 +31,9 @@ class Context:
     cwd: Path
     note_count: int
     color: bool = False
+    ids: Sequence[str] | None = None
+    """Each finding's identity (``identity.finding_id``), in the order the findings are given;
+    the JSON and SARIF reports carry it when known."""
 
 
 _COLORS = {Severity.ERROR: "\x1b[31m", Severity.WARNING: "\x1b[33m", Severity.INFO: "\x1b[36m"}
@@ -166,8 +169,8 @@ def summary(diagnostics: Sequence[Diagnostic], note_count: int) -> str:
     return f"{total:,} problem{'s' if total != 1 else ''} ({', '.join(counts)}) in {notes}"
 
 
-def diagnostic_record(item: Diagnostic) -> dict[str, object]:
-    """One finding as the JSON object of cli.md."""
+def diagnostic_record(item: Diagnostic, finding_id: str | None = None) -> dict[str, object]:
+    """One finding as the JSON object of cli.md, with its ``"id"`` when known."""
     fix = None
     if item.fix is not None:
         fix = {
@@ -178,7 +181,8 @@ def diagnostic_record(item: Diagnostic) -> dict[str, object]:
             "end_column": item.fix.end_column,
             "safe": item.fix.safe,
         }
-    return {
+    record: dict[str, object] = {} if finding_id is None else {"id": finding_id}
+    record |= {
         "code": item.code,
         "name": item.name,
         "severity": item.severity.label,
@@ -189,11 +193,22 @@ def diagnostic_record(item: Diagnostic) -> dict[str, object]:
         "fix": fix,
         "suggestions": list(item.suggestions),
     }
+    return record
+
+
+def _with_ids(
+    diagnostics: Sequence[Diagnostic], context: Context
+) -> list[tuple[Diagnostic, str | None]]:
+    """The findings sorted by path, line, column, code, each with its id (None: unknown)."""
+    ids: Sequence[str | None] = (
+        context.ids if context.ids is not None else [None] * len(diagnostics)
+    )
+    return sorted(zip(diagnostics, ids, strict=True), key=lambda pair: diagnostic_order(pair[0]))
 
 
 def json_report(diagnostics: Sequence[Diagnostic], context: Context) -> str:
     """One JSON array sorted by path, line, column, code."""
-    return _json_text([diagnostic_record(item) for item in sorted(diagnostics)])
+    return _json_text([diagnostic_record(*pair) for pair in _with_ids(diagnostics, context)])
 
 
 SARIF_SCHEMA = (
@@ -232,7 +247,10 @@ def sarif_report(diagnostics: Sequence[Diagnostic], context: Context) -> str:
         },
         "originalUriBaseIds": {SARIF_BASE: {"uri": context.root.as_uri().rstrip("/") + "/"}},
         "columnKind": "unicodeCodePoints",
-        "results": [_sarif_result(item, rule_index) for item in sorted(diagnostics)],
+        "results": [
+            _sarif_result(item, rule_index, finding_id)
+            for item, finding_id in _with_ids(diagnostics, context)
+        ],
     }
     return _json_text({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]})
 
@@ -248,7 +266,9 @@ def _sarif_rule(rule: Rule) -> dict[str, object]:
     }
 
 
-def _sarif_result(item: Diagnostic, rule_index: dict[str, int]) -> dict[str, object]:
+def _sarif_result(
+    item: Diagnostic, rule_index: dict[str, int], finding_id: str | None
+) -> dict[str, object]:
     location = {"uri": sarif_uri(item.path), "uriBaseId": SARIF_BASE}
     result: dict[str, object] = {
         "ruleId": item.code,
@@ -265,6 +285,9 @@ def _sarif_result(item: Diagnostic, rule_index: dict[str, int]) -> dict[str, obj
     }
     if item.code in rule_index:
         result["ruleIndex"] = rule_index[item.code]
+    if finding_id is not None:
+        # The finding's identity: code scanning matches results across runs by it.
+        result["partialFingerprints"] = {"vaultkitId/v1": finding_id}
     if item.fix is not None:
         result["fixes"] = [_sarif_fix(item.fix, location)]
     elif item.suggested is not None:
