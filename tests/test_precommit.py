@@ -101,10 +101,9 @@ def repo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
             "notes/.obsidian/app.json": "{}",
             "notes/a.md": "[[b]]\n",
             "notes/b.md": "[[a]]\n",
-            # The configuration the README tells users with a vault in a subfolder to paste.
+            # The configuration the README tells users to paste, wherever the vault is.
             ".pre-commit-config.yaml": _HOOKS
-            + "      - id: vaultkit\n        files: ^notes/\n"
-            + "      - id: vaultkit-vault\n        args: [notes]\n",
+            + "      - id: vaultkit\n      - id: vaultkit-vault\n",
         },
     )
 
@@ -168,7 +167,7 @@ def test_notes_named_like_options_are_notes(tmp_path: Path) -> None:
     assert refused.returncode != 0
     assert _hashes(root) == before
     found = [line for line in refused.stdout.splitlines() if ": VK" in line]
-    assert found == ["-old.md:1:8: VK101 [broken-link] no note matches 'Nowhere'"] * 2
+    assert found == ["-old.md:1:8: VK101 [broken-link] no note matches 'Nowhere'"]
 
     (root / "-Inbox.md").write_text("[[Gone]] [[ld]]\n", encoding="utf-8")
     _git(root, "add", "-A", env=env)
@@ -261,4 +260,93 @@ def test_notes_of_several_vaults_are_reported_together(
     assert [(item["path"], item["line"], item["column"]) for item in found] == [
         ("more/y.md", 1, 7),
         ("notes/a.md", 1, 7),
+    ]
+
+
+def _findings(output: str) -> list[str]:
+    return [line for line in output.splitlines() if ": VK" in line]
+
+
+def test_a_vault_with_thousands_of_known_problems_adopts_the_hooks(tmp_path: Path) -> None:
+    """3,000 broken links in 300 notes, all in the baseline: a commit is refused only for
+    what it adds, and every finding is printed by one hook only."""
+    notes: dict[str, str | bytes] = {
+        f"notes/n{k}.md": f"[[n{(k + 1) % 300}]]\n"
+        + "".join(f"- [[Missing {k} {j}]]\n" for j in range(10))
+        for k in range(300)
+    }
+    root, env = _installed(
+        tmp_path,
+        {
+            "README.md": "# A repository whose vault is a folder\n",
+            "notes/.vaultkit.toml": "",
+            **notes,
+            ".pre-commit-config.yaml": _HOOKS
+            + "      - id: vaultkit\n      - id: vaultkit-vault\n",
+        },
+    )
+    assert main(["baseline", "--vault", str(root / "notes"), "--quiet"]) == 0
+    assert (root / "notes" / ".vaultkit-baseline.json").is_file()
+    adopted = _commit(root, "the vault as it was, and its baseline", env)
+    assert adopted.returncode == 0, adopted.stdout[-2000:]
+
+    with (root / "notes" / "n5.md").open("a", encoding="utf-8") as note:
+        note.write("- [[Added]]\n")
+    refused = _commit(root, "one new broken link", env)
+    assert refused.returncode != 0
+    assert _findings(refused.stdout) == [
+        "notes/n5.md:12:3: VK101 [broken-link] no note matches 'Added'"
+    ]
+    assert re.search(r"vaultkit \(changed notes\)\.+Failed", refused.stdout)
+    assert re.search(r"vaultkit \(whole vault\)\.+Passed", refused.stdout)
+    (root / "notes" / "n5.md").write_text(notes["notes/n5.md"], encoding="utf-8")
+
+    (root / "README.md").write_text("# Notes, and how to read them\n", encoding="utf-8")
+    readme = _commit(root, "only the README beside the vault", env)
+    assert readme.returncode == 0, readme.stdout[-2000:]
+
+
+def test_an_untracked_draft_neither_blocks_nor_hides(tmp_path: Path) -> None:
+    root, env = _installed(
+        tmp_path,
+        {
+            "notes/.vaultkit.toml": "",
+            "notes/a.md": "[[b]]\n",
+            "notes/b.md": "[[a]]\n",
+            ".pre-commit-config.yaml": _HOOKS
+            + "      - id: vaultkit\n      - id: vaultkit-vault\n",
+        },
+    )
+    assert _commit(root, "a clean vault", env).returncode == 0
+    (root / "notes" / "Draft.md").write_text("[[a]] [[Not written yet]]\n", encoding="utf-8")
+    (root / "notes" / "b.md").write_text("[[a]] and more\n", encoding="utf-8")
+    _git(root, "add", "notes/b.md", env=env)
+    passed = _git(root, "commit", "-m", "b grows; the draft stays out", env=env)
+    assert passed.returncode == 0, passed.stdout
+
+    (root / "notes" / "a.md").write_text("[[b]] [[Draft]]\n", encoding="utf-8")
+    _git(root, "add", "notes/a.md", env=env)
+    refused = _git(root, "commit", "-m", "a links the draft, which is not committed", env=env)
+    assert refused.returncode != 0
+    assert _findings(refused.stdout) == [
+        "notes/a.md:1:7: VK101 [broken-link] no note matches 'Draft'"
+    ]
+
+
+def test_a_deleted_note_is_reported_once_by_the_whole_vault_hook(
+    repo: tuple[Path, dict[str, str]],
+) -> None:
+    root, env = repo
+    (root / "notes" / "c.md").write_text("[[a]] [[b]]\n", encoding="utf-8")
+    (root / "notes" / "a.md").write_text("[[b]] [[c]]\n", encoding="utf-8")
+    assert _commit(root, "three notes", env).returncode == 0
+    _git(root, "rm", "-q", "notes/b.md", env=env)
+    (root / "notes" / "c.md").write_text("[[a]] [[b]] edited\n", encoding="utf-8")
+    _git(root, "add", "notes/c.md", env=env)
+    refused = _git(root, "commit", "-m", "b goes, c is edited", env=env)
+    assert refused.returncode != 0
+    # c.md is changed: the file hook reports it; a.md is not: the whole-vault hook does.
+    assert sorted(_findings(refused.stdout)) == [
+        "notes/a.md:1:1: VK101 [broken-link] no note matches 'b'",
+        "notes/c.md:1:7: VK101 [broken-link] no note matches 'b'",
     ]
