@@ -350,3 +350,68 @@ def test_a_deleted_note_is_reported_once_by_the_whole_vault_hook(
         "notes/a.md:1:1: VK101 [broken-link] no note matches 'b'",
         "notes/c.md:1:7: VK101 [broken-link] no note matches 'b'",
     ]
+
+
+def _tracked(root: Path, files: dict[str, str | bytes]) -> None:
+    """A git repository at ``root`` that has committed ``files``."""
+    write_files(root, files)
+    for args in (("init", "-q"), ("add", "-A"), ("commit", "-q", "-m", "files")):
+        assert _git(root, *args, env=_PLAIN_GIT).returncode == 0
+
+
+_PLAIN_GIT = {
+    **os.environ,
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def test_a_config_fail_on_wins_over_the_hooks_under_pre_commit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _tracked(tmp_path, {"notes/.vaultkit.toml": "", "notes/a.md": "[[a]]\n"})
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PRE_COMMIT", "1")
+    # An orphan is a warning: it does not block a commit by default...
+    assert _lint(capsys, "--fail-on", "error", "--", "notes/a.md")[0] == 0
+    # ...unless the vault's config says so, which is where hooks are configured.
+    (tmp_path / "notes" / ".vaultkit.toml").write_text('fail-on = "warning"\n', encoding="utf-8")
+    assert _lint(capsys, "--fail-on", "error", "--", "notes/a.md")[0] == 1
+    monkeypatch.delenv("PRE_COMMIT")
+    assert _lint(capsys, "--fail-on", "error", "--", "notes/a.md")[0] == 0
+
+
+def test_the_whole_vault_hook_checks_every_vault_of_the_repository_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _tracked(
+        tmp_path,
+        {
+            "README.md": "[[Nowhere]] is no note: the repository has vaults below\n",
+            "notes/.obsidian/app.json": "{}",
+            "notes/a.md": "[[b]] [[Gone]]\n",
+            "notes/b.md": "[[a]] [[Lost]]\n",
+            "notes/inner/.vaultkit.toml": "",
+            "notes/inner/x.md": "[[x]] [[y]]\n",
+            "more/.vaultkit.toml": "",
+            "more/p.md": "[[q]] [[Far]]\n",
+            "more/q.md": "[[p]]\n",
+        },
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PRE_COMMIT", "1")
+    status, lines = _lint(capsys, "--not-changed", "--fail-on", "error", "--")
+    assert status == 1
+    assert [line.split(" ")[0] for line in lines if ": VK" in line] == [
+        "more/p.md:1:7:",
+        "notes/a.md:1:7:",
+        "notes/b.md:1:7:",
+        "notes/inner/x.md:1:1:",
+        "notes/inner/x.md:1:7:",
+    ]
+    # What the commit changes is the file hook's to report.
+    (tmp_path / "notes" / "a.md").write_text("[[b]] [[Gone]] [[Again]]\n", encoding="utf-8")
+    _git(tmp_path, "add", "notes/a.md", env=_PLAIN_GIT)
+    _, lines = _lint(capsys, "--not-changed", "--fail-on", "error", "--")
+    assert not any(line.startswith("notes/a.md") for line in lines)
+    assert any(line.startswith("notes/b.md") for line in lines)
