@@ -153,14 +153,10 @@ def broken_link(vault: Vault) -> Iterator[Diagnostic]:
     for edge in vault.with_status(Status.BROKEN):
         if not edge.is_parent and attachment_extension(edge.link.target) is None:
             reason = f" ({edge.reason})" if "alias" in edge.reason else ""
-            suggester = suggester or name_suggester(vault.index, vault.notes, _broken(vault))
+            suggester = suggester or name_suggester(vault.index, vault.notes)
             found = suggester.suggest(edge)
             message = f"no note matches {edge.link.target!r}{reason}"
             yield _suggesting(_edge_diagnostic("VK101", edge, message), found)
-
-
-def _broken(vault: Vault) -> Iterator[str]:
-    return (edge.link.target for edge in vault.with_status(Status.BROKEN))
 
 
 def _suggesting(item: Diagnostic, found: Suggestion) -> Diagnostic:
@@ -492,7 +488,7 @@ def broken_up_link(vault: Vault) -> Iterator[Diagnostic]:
     suggester = None
     for edge in vault.edges:
         if edge.is_parent and edge.status is Status.BROKEN:
-            suggester = suggester or name_suggester(vault.index, vault.notes, _broken(vault))
+            suggester = suggester or name_suggester(vault.index, vault.notes)
             message = f"parent {edge.link.target!r} matches no note"
             yield _suggesting(_edge_diagnostic("VK301", edge, message), suggester.suggest(edge))
 

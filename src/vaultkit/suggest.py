@@ -1,18 +1,17 @@
 """What a broken link probably meant: the vault's close names, headings and block ids.
 
 A name is *close* to a link's target when, compared as Obsidian compares names (NFC, case
-folded, and here also with spaces, ``-`` and ``_`` ignored), the two are equal, or equal once
-one character is dropped from each (a typo, a missing or extra letter, two swapped letters:
-``Embedings`` for ``Embeddings``), or when the target names another file's stem (``[[Slides]]``
-for ``Slides.pdf``). Choices where the spec is silent:
+folded, and here also with spaces, ``-`` and ``_`` ignored), the two are equal, or one edit
+apart (a letter missing, added or mistyped, or two letters swapped: ``Embedings`` for
+``Embeddings``), or when the target names another file's stem (``[[Slides]]`` for
+``Slides.pdf``): the same name in another folder is equal. Choices where the spec is silent:
 
 - Targets shorter than four characters get no fuzzy suggestion (too many short names are
-  one letter apart), only the exact ones; below eight characters the one dropped character
-  must be the only difference (edit distance 1).
+  one letter apart), only the exact ones.
 - A candidate whose numbers differ from the target's is never suggested: ``2022-12-05`` is
   not a typo of ``2022-12-04``, nor ``Chapter 3`` of ``Chapter 4``.
-- Candidates rank by edit distance (optimal string alignment), then a note's own name before
-  an alias, then the shorter path, then the path; at most three.
+- Candidates rank equal names first, then one edit away, then a note's own name before an
+  alias, then the shorter path, then the path; at most three.
 - An alias is suggested as Obsidian writes it when the alias is picked, ``Note|alias``
   (the note's name, the alias as display text), since Obsidian does not follow aliases; a
   markdown link is suggested the note's path. Such a suggestion is never near-certain.
@@ -22,19 +21,18 @@ for ``Slides.pdf``). Choices where the spec is silent:
 - A heading is close when it is the asked text once separators are ignored, one edit from
   it, holds it as a word (``attention`` in ``Self-attention in one paragraph``), shares a word
   of five letters or more with it, or is alike by ``difflib``'s ratio (0.6 or more); the first
-  two come first. A block id is close within one edit (two from eight characters), or when
-  one is the start of the other.
+  two come first. A block id is close within one edit, or when one is the start of the other.
 - A suggestion is *near-certain* when it is the only one and its name is equal to the target
   when compared as above, or one edit away from a target of five or more characters; only
   then does it carry an edit (SARIF's ``fixes``; ``--fix`` never applies it).
 
-Two names are equal once one character is dropped from each exactly when their 1-deletion
-neighbourhoods (the name and every string one character shorter) meet. The suggester is built
-once per vault and only when a link is broken, from the neighbourhoods of the broken targets
-(a set), against which each name's neighbourhood is tested in C (``isdisjoint``); only the few
-names that meet one are indexed. At 10k notes and 5k broken targets that is a tenth of a
-second, where indexing every name's neighbourhood took half a second and checking each
-candidate with the edit-distance table as long again.
+Two names one edit apart share their first or their last ``(n - 1) // 2`` characters (``n``
+the length of the one from the index): an edit cannot touch both. So each name is indexed twice,
+under its length and its first half and under its length and its last half, and a target looks
+up the six buckets of lengths ``n - 1`` to ``n + 1``, each candidate checked in one pass over
+the two strings. The suggester is built once per vault, and only when a link is broken. At 10k
+notes and 5k broken targets indexing every string one deletion away from a name (a set look-up
+for each) cost three times as long, and the edit-distance table as long again.
 """
 
 from __future__ import annotations
@@ -42,9 +40,10 @@ from __future__ import annotations
 import difflib
 import posixpath
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from vaultkit.index import Index
 from vaultkit.model import Edge, Fix, Link, LinkKind, Note, Status
@@ -56,7 +55,6 @@ _SEPARATORS = re.compile(r"[\s\-_]+")
 _DIGITS = re.compile(r"\d+")
 _MOST = 3
 _FUZZY_FROM = 4
-_TWO_EDITS_FROM = 8
 _CERTAIN_FROM = 5
 _HEADING_CUTOFF = 0.6
 # A word a heading and the asked text share counts when it is this long (not ``the``, ``in``).
@@ -92,56 +90,37 @@ def compared(name: str) -> str:
     return _SEPARATORS.sub("", fold(name))
 
 
-def distance(first: str, second: str, most: int) -> int:
-    """The optimal string alignment distance, or ``most + 1`` once it is past ``most``."""
-    if abs(len(first) - len(second)) > most:
-        return most + 1
-    previous2: list[int] = []
-    previous = list(range(len(second) + 1))
-    for i, char in enumerate(first, start=1):
-        current = [i] + [0] * len(second)
-        for j, other in enumerate(second, start=1):
-            cost = 0 if char == other else 1
-            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and char == second[j - 2] and first[i - 2] == other:
-                value = min(value, previous2[j - 2] + 1)
-            current[j] = value
-        if min(current) > most:
-            return most + 1
-        previous2, previous = previous, current
-    return previous[-1]
-
-
-def _deletions(key: str) -> set[str]:
-    found = {key[:i] + key[i + 1 :] for i in range(len(key))}
-    found.add(key)
-    return found
-
-
-@dataclass(frozen=True, slots=True)
-class _Entry:
+class _Entry(NamedTuple):
     key: str
     path: str
     alias: str | None
+    numbers: list[str]
 
 
 class NameSuggester:
     """Close note names and aliases for broken link targets, for one vault's index."""
 
-    def __init__(self, index: Index, notes: Mapping[str, Note], targets: Iterable[str]) -> None:
+    def __init__(self, index: Index, notes: Mapping[str, Note]) -> None:
         self.index = index
         entries: list[_Entry] = []
         for path, note in notes.items():
-            entries.append(_Entry(compared(_stem(path.rsplit("/", 1)[-1])), path, None))
-            for alias in dict.fromkeys(note.aliases):
-                entries.append(_Entry(compared(alias), path, alias))
+            key = compared(_stem(path.rsplit("/", 1)[-1]))
+            entries.append(_Entry(key, path, None, _numbers(key)))
+            for alias in dict.fromkeys(note.aliases) if note.aliases else ():
+                key = compared(alias)
+                entries.append(_Entry(key, path, alias, _numbers(key)))
         self._entries = entries
         self._exact: dict[str, list[int]] = {}
+        self._halves: dict[tuple[int, bool, str], list[int]] = {}
+        exact, halves = self._exact, self._halves
         for number, entry in enumerate(entries):
-            self._exact.setdefault(entry.key, []).append(number)
-        self._near: dict[str, list[int]] = {}
-        self._hoods: dict[str, set[str]] = {}
-        self._prepare({_target_key(target) for target in targets})
+            key = entry.key
+            exact.setdefault(key, []).append(number)
+            size = len(key)
+            if size >= _FUZZY_FROM - 1:
+                half = (size - 1) // 2
+                halves.setdefault((size, True, key[:half]), []).append(number)
+                halves.setdefault((size, False, key[-half:]), []).append(number)
         # Files that are not notes by stem, for a target that names one without its extension.
         self._stems: dict[str, list[str]] = {}
         for key, paths in index.names.items():
@@ -170,43 +149,29 @@ class NameSuggester:
         names, certain = found
         return Suggestion(names, _edit(link, names[0]) if certain else None)
 
-    def _prepare(self, keys: set[str]) -> None:
-        """Index the names whose neighbourhood meets that of one of ``keys``."""
-        keys = {key for key in keys if len(key) >= _FUZZY_FROM and key not in self._hoods}
-        if not keys:
-            return
-        wanted: set[str] = set()
-        for key in keys:
-            hood = self._hoods[key] = _deletions(key)
-            wanted |= hood
-        for number, entry in enumerate(self._entries):
-            near = _deletions(entry.key)
-            if not wanted.isdisjoint(near):
-                for found in near & wanted:
-                    self._near.setdefault(found, []).append(number)
-
     def _ranked(self, target: str) -> list[tuple[int, str, str | None]]:
         name = target.rsplit("/", 1)[-1]
         key = _target_key(target)
         numbers = _numbers(key)
         scored: dict[str, tuple[int, bool, int, str, str | None]] = {}
         if len(key) >= _FUZZY_FROM:
-            self._prepare({key})
-            two = len(key) >= _TWO_EDITS_FROM
             seen: set[int] = set()
-            near_keys = self._near
-            for near in self._hoods[key]:
-                seen.update(near_keys.get(near, ()))
+            halves = self._halves
+            for size in (len(key) - 1, len(key), len(key) + 1):
+                half = (size - 1) // 2
+                seen.update(halves.get((size, True, key[:half]), ()))
+                seen.update(halves.get((size, False, key[-half:]), ()))
             for number in seen:
                 entry = self._entries[number]
-                if _numbers(entry.key) != numbers:
+                if entry.key == key:
+                    apart = 0
+                elif entry.numbers == numbers and _one_edit(key, entry.key):
+                    apart = 1
+                else:
                     continue
-                # Neighbourhoods that meet are at most two edits apart.
-                apart = 0 if entry.key == key else 1 if _one_edit(key, entry.key) else 2
-                if apart < 2 or two:
-                    rank = _rank(apart, entry)
-                    if entry.path not in scored or rank < scored[entry.path]:
-                        scored[entry.path] = rank
+                rank = _rank(apart, entry)
+                if entry.path not in scored or rank < scored[entry.path]:
+                    scored[entry.path] = rank
         else:
             for number in self._exact.get(key, ()):
                 entry = self._entries[number]
@@ -252,14 +217,11 @@ class NameSuggester:
 _cache: list[tuple[Index, NameSuggester]] = []
 
 
-def name_suggester(
-    index: Index, notes: Mapping[str, Note], targets: Iterable[str] = ()
-) -> NameSuggester:
-    """The suggester for ``index``, built once (VK101 and VK301 share it) and prepared for
-    the broken ``targets`` (another target costs a pass over the names when it is asked)."""
+def name_suggester(index: Index, notes: Mapping[str, Note]) -> NameSuggester:
+    """The suggester for ``index``, built once (VK101 and VK301 share it)."""
     if _cache and _cache[0][0] is index:
         return _cache[0][1]
-    built = NameSuggester(index, notes, targets)
+    built = NameSuggester(index, notes)
     _cache[:] = [(index, built)]
     return built
 
@@ -279,7 +241,7 @@ def heading_suggestion(edge: Edge, note: Note) -> Suggestion:
             continue
         if compared(key) == squashed:
             score = 2.0
-        elif len(squashed) >= _FUZZY_FROM and distance(squashed, compared(key), 1) <= 1:
+        elif len(squashed) >= _FUZZY_FROM and _one_edit(squashed, compared(key)):
             score = 1.5
         elif len(asked) >= _FUZZY_FROM and re.search(rf"\b{re.escape(asked)}", key):
             score = 1.0 + len(asked) / max(len(key), 1) / 2
@@ -314,9 +276,8 @@ def block_suggestion(edge: Edge, note: Note, root: Path) -> Suggestion:
     for block in dict.fromkeys(block.id for block in note.blocks):
         if _numbers(block) != _numbers(asked):
             continue
-        apart = distance(asked, block, 2)
-        if apart <= (2 if len(asked) >= _TWO_EDITS_FROM else 1) and len(asked) >= _FUZZY_FROM:
-            ranked.append((apart, block))
+        if len(asked) >= _FUZZY_FROM and _one_edit(asked, block):
+            ranked.append((1, block))
         elif block.startswith(asked) or asked.startswith(block):
             ranked.append((1.5, block))
     ranked.sort()
@@ -339,7 +300,7 @@ def _target_key(target: str) -> str:
 
 
 def _one_edit(first: str, second: str) -> bool:
-    """Whether two different strings are one insertion, deletion, substitution or swap apart."""
+    """Whether two strings are one insertion, deletion, substitution or swap apart."""
     if len(first) < len(second):
         first, second = second, first
     if len(first) - len(second) > 1:
@@ -371,7 +332,7 @@ def _stem(name: str, *, any_extension: bool = False) -> str:
 
 
 def _numbers(key: str) -> list[str]:
-    return _DIGITS.findall(key) if any(char.isdigit() for char in key) else []
+    return _DIGITS.findall(key)
 
 
 def _relative(path: str, source: str) -> str:
