@@ -256,6 +256,21 @@ def test_a_changed_config_is_read_again(client: Client, root: Path) -> None:
     assert client.diagnostics[uri] == []
 
 
+def test_a_new_note_changes_what_broken_links_elsewhere_suggest(client: Client, root: Path) -> None:
+    started(client, root, {"a.md": "[[Embedings]]\n", "b.md": "[[a]]"})
+    uri = (root / "a.md").as_uri()
+    client.sync()
+    before = client.diagnostics[uri][0]["message"]
+    write_files(root, {"Embeddings.md": "[[a]]"})
+    changes = [{"uri": (root / "Embeddings.md").as_uri(), "type": 1}]
+    client.notify("workspace/didChangeWatchedFiles", {"changes": changes})
+    client.sync()
+    (found,) = client.diagnostics[uri]
+    (wanted,) = [item for item in lint_json(root) if item["path"] == "a.md"]
+    assert (found["code"], found["message"]) == (wanted["code"], wanted["message"])
+    assert found["message"] != before
+
+
 def test_without_file_watching_a_save_checks_the_disk(root: Path) -> None:
     write_files(root, {"a.md": "[[Nowhere]]\n", "b.md": "[[a]]"})
     capabilities = json.loads(json.dumps(CAPABILITIES))

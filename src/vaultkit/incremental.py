@@ -19,7 +19,10 @@ they look at beyond one note and its own links:
   VK213), its parents (VK303); exact for any note whose inputs are all in the view;
 - orphans (VK201): a note is reached when one other note links to it, or it has a parent;
 - case collisions (VK220): the paths that fold to the same key;
-- hierarchy cycles (VK302): the ``up`` edges reachable from the notes whose parents changed.
+- hierarchy cycles (VK302): the ``up`` edges reachable from the notes whose parents changed;
+- suggestions (VK101, VK301): a broken link's message names the vault's close names and
+  aliases, so these rules see every note, and run again for every note with a broken link
+  when a file comes or goes or an alias changes.
 
 Reading files happens only at the edge (``load_note`` and an ``lstat`` per changed path); the
 rest is a function of the records kept. ``edit`` lets a text stand in for a file's bytes (an
@@ -52,7 +55,8 @@ from vaultkit.vault import lint, load_note, load_vault
 ORPHAN_CODES = frozenset({"VK201"})
 COLLISION_CODES = frozenset({"VK220"})
 CYCLE_CODES = frozenset({"VK302"})
-_WIDE = ORPHAN_CODES | COLLISION_CODES | CYCLE_CODES
+NAME_CODES = frozenset({"VK101", "VK301"})
+_WIDE = ORPHAN_CODES | COLLISION_CODES | CYCLE_CODES | NAME_CODES
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +85,7 @@ class _Deps:
     targets: tuple[str, ...] = ()
     subpath_targets: tuple[str, ...] = ()
     parents: tuple[str, ...] = ()
+    broken: bool = False
 
 
 _NO_DEPS = _Deps()
@@ -230,6 +235,9 @@ class IncrementalVault:
         self._keys: dict[str, str] = {}
         self._incoming: dict[str, set[str]] = {}
         self._subpath_incoming: dict[str, set[str]] = {}
+        # The notes with a broken link: their suggestions move with the vault's names.
+        self._broken: set[str] = set()
+        self._name_index: Index | None = None
         scratch = _Work()
         for source, edges in by_source.items():
             self._edges[source] = tuple(edges)
@@ -543,8 +551,11 @@ class IncrementalVault:
         targets: set[str] = set()
         subpath_targets: set[str] = set()
         parents: list[str] = []
+        broken = False
         for edge in edges:
             target = edge.link.target
+            if edge.status is Status.BROKEN:
+                broken = True
             if target:
                 lookups.add(fold(target.rsplit("/", 1)[-1]))
             resolved = edge.resolved
@@ -566,12 +577,17 @@ class IncrementalVault:
             tuple(targets),
             tuple(subpath_targets),
             tuple(parents),
+            broken,
         )
 
     def _reindex(self, source: str, deps: _Deps, work: _Work) -> None:
         """Replace ``source``'s entries in the reverse maps."""
         old = self._deps.get(source, _NO_DEPS)
         self._deps[source] = deps
+        if deps.broken:
+            self._broken.add(source)
+        else:
+            self._broken.discard(source)
         for key in _move(self._lookups, source, old.lookups, deps.lookups):
             if key not in self._lookups:
                 del self._keys[key]
@@ -592,6 +608,22 @@ class IncrementalVault:
             aliases = {key: self._aliases[key] for key in keys if key in self._aliases}
             index = Index(self._names, self._paths, aliases, self._index.outside)
             self._run(local, dirty, focus, (), self._out_edges(focus), index, before)
+        if self._codes & NAME_CODES:
+            named = set(focus)
+            if work.names or work.aliases:
+                named |= self._broken
+            exact = dirty | named
+            notes = sorted(named & self._notes.keys())
+            # Every note in view (for the names), the links of the named ones only, and an
+            # index with every alias; a new index object only when the names moved, since the
+            # suggester built from every name is kept per index object.
+            if self._name_index is None or work.names or work.aliases or work.outside:
+                self._name_index = Index(
+                    self._names, self._paths, self._aliases, self._index.outside
+                )
+            every = list(self._notes)
+            edges = self._out_edges(notes)
+            self._run(NAME_CODES, exact, every, (), edges, self._name_index, before)
         if self._codes & ORPHAN_CODES:
             edges = [edge for path in focus for edge in self._edges[path] if edge.is_parent]
             edges += [witness for path in focus if (witness := self._witness(path))]
