@@ -222,3 +222,20 @@ def test_relative_links_inside_a_moved_folder_stay_as_written(tmp_path: Path) ->
     root = _vault(tmp_path, {"Old/a.md": "[[./gone]] [[./b]]", "Old/b.md": "", "c.md": "[[b]]"})
     assert _mv(root, str(root / "Old"), str(root / "x/New")) == 0
     assert _read(root, "x/New/a.md") == "[[./gone]] [[./b]]"
+
+
+def test_a_refused_move_creates_no_folder(tmp_path: Path) -> None:
+    root = _vault(tmp_path, {"Old.md": "", "a.md": "[[Old]]"})
+    vault = load_vault(root, load_config(root), use_cache=False)
+    plan = plan_move(vault, "Old.md", "New/Deep/Other.md")
+    (root / "a.md").write_text("a line above\n[[Old]]")
+    with pytest.raises(VaultkitError):
+        apply_move(vault, plan)
+    assert not (root / "New").exists()
+
+
+def test_a_target_under_a_file_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    root = _vault(tmp_path, {"Old.md": "", "a.md": "[[Old]]"})
+    assert _mv(root, str(root / "Old.md"), str(root / "a.md/New.md")) == 2
+    assert _read(root, "a.md") == "[[Old]]"
+    assert (root / "Old.md").exists()

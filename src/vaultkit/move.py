@@ -206,19 +206,30 @@ class _Planned:
 
 def apply_move(vault: Vault, plan: MovePlan) -> None:
     """Make the move: edit the notes, then rename. Refused as a whole (``VaultkitError``,
-    nothing changed) when the target exists on disk or a note changed since it was read."""
+    nothing changed) when the target exists on disk or a note changed since it was read.
+
+    Every note is read and checked before the first is written; each is compared with what
+    was read once more just before it is replaced, so only an edit in those microseconds can
+    stop the move half-way, and the error then says which notes were already rewritten.
+    """
     planned = _read_all(vault, plan)
     source, target = vault.root / plan.old, vault.root / plan.new
-    if not target.parent.exists():
-        target.parent.mkdir(parents=True)
-    for item in planned:
-        status = item.real.stat()
-        if item.real.read_bytes() != item.original:
-            raise VaultkitError(f"{item.path}: the note changed since it was read; run mv again")
-        write_atomically(item.real, item.edited, mode=stat.S_IMODE(status.st_mode))
-    if os.path.lexists(target):
-        raise VaultkitError(f"{plan.new!r} exists")
-    os.rename(source, target)
+    written: list[str] = []
+    try:
+        for item in planned:
+            mode = stat.S_IMODE(item.real.stat().st_mode)
+            if item.real.read_bytes() != item.original:
+                done = f" ({', '.join(written)} already rewritten)" if written else ""
+                raise VaultkitError(f"{item.path}: the note changed since it was read{done}")
+            write_atomically(item.real, item.edited, mode=mode)
+            written.append(item.path)
+        if os.path.lexists(target):
+            raise VaultkitError(f"{plan.new!r} exists")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(source, target)
+    except OSError as error:
+        done = f" ({', '.join(written)} already rewritten)" if written else ""
+        raise VaultkitError(f"cannot move {plan.old!r}: {error.strerror or error}{done}") from None
 
 
 def move_diff(vault: Vault, plan: MovePlan, context: Context) -> str:
@@ -253,6 +264,13 @@ def _read_all(vault: Vault, plan: MovePlan) -> list[_Planned]:
         os.path.realpath(target)
     ):
         raise VaultkitError(f"{plan.new!r} exists")
+    folder = target.parent
+    while not os.path.lexists(folder):
+        folder = folder.parent
+    if not folder.is_dir():
+        raise VaultkitError(
+            f"{plan.new!r}: {folder.relative_to(vault.root).as_posix()!r} is a file"
+        )
     planned = []
     for path, fixes in sorted(plan.edits.items()):
         planned.append(_edited(vault, path, fixes))
