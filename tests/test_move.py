@@ -239,3 +239,18 @@ def test_a_target_under_a_file_is_refused_before_anything_is_written(tmp_path: P
     assert _mv(root, str(root / "Old.md"), str(root / "a.md/New.md")) == 2
     assert _read(root, "a.md") == "[[Old]]"
     assert (root / "Old.md").exists()
+
+
+def test_a_name_that_is_another_notes_alias_is_refused(tmp_path: Path) -> None:
+    root = _vault(
+        tmp_path,
+        {"Old.md": "", "LLM.md": "---\naliases: [Language model]\n---\n", "a.md": "[[Old]]"},
+    )
+    assert _mv(root, str(root / "Old.md"), str(root / "Language model.md")) == 2
+    assert (root / "Old.md").exists() and _read(root, "a.md") == "[[Old]]"
+
+
+def test_a_note_may_take_its_own_alias(tmp_path: Path) -> None:
+    root = _vault(tmp_path, {"LLM.md": "---\naliases: [Language model]\n---\n", "a.md": "[[LLM]]"})
+    assert _mv(root, str(root / "LLM.md"), str(root / "Language model.md")) == 0
+    assert _read(root, "a.md") == "[[Language model]]"

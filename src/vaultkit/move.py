@@ -28,8 +28,9 @@ Choices where the spec is silent: a note keeps its ``.md`` (moving it to another
 takes it out of the vault's notes: refused); ``NEW`` naming an existing folder moves ``OLD``
 into it, as ``mv`` does; missing folders on the way to ``NEW`` are created; a target that
 exists, differs from the source only by case on a case-insensitive look-up of the vault, lies
-outside the vault or in a folder vaultkit does not read (``.obsidian``, ``exclude``) is
-refused, exit 2.
+outside the vault or in a folder vaultkit does not read (``.obsidian``, ``exclude``), or
+whose name is an alias of another note (links by that alias would move to it) is refused,
+exit 2.
 """
 
 from __future__ import annotations
@@ -145,6 +146,12 @@ def _check_target(vault: Vault, old: str, new: str, renames: tuple[tuple[str, st
             )
         if before in vault.notes and not after.lower().endswith(".md"):
             raise VaultkitError(f"{after!r}: a note keeps its .md extension")
+        if before in vault.notes:
+            # A note's name wins over an alias: the other note's alias links would move here.
+            owners = vault.index.aliases.get(fold(after.rsplit("/", 1)[-1][:-3]), ())
+            others = [owner for owner in owners if fold(owner) not in moving]
+            if others:
+                raise VaultkitError(f"{after!r}: its name is an alias of {others[0]!r}")
         clash = taken.get(fold(after))
         if clash is not None and fold(clash) not in moving:
             also = "" if clash == after else f" (as {clash!r})"
