@@ -54,7 +54,7 @@ def _environment(cache: Path) -> dict[str, str]:
 
 
 def _warm_lint(root: Path, cache: Path, runs: int) -> float:
-    argv = [sys.executable, "-m", "vaultkit", "lint", "-q", "--format", "json"]
+    argv = [sys.executable, "-m", "vaultkit", "lint", "-q"]
     run_child(argv, env=_environment(cache), cwd=root)  # warms the cache
     return median([run_child(argv, env=_environment(cache), cwd=root).seconds for _ in range(runs)])
 
