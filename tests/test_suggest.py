@@ -220,3 +220,8 @@ def test_heading_sharing_a_word(make_vault: MakeVault) -> None:
         "b.md": "# Self-attention in one paragraph\n# Encoder and decoder\n# Beyond text\n",
     }
     assert _only(make_vault, files, "VK102").suggestions == ("Self-attention in one paragraph",)
+
+
+def test_short_names_one_letter_apart_are_not_suggested(make_vault: MakeVault) -> None:
+    files = {"a.md": "[[vite]] [[sudo]]", "Kite.md": "", "Scudo.md": ""}
+    assert [item.suggestions for item in _found(make_vault, files, "VK101")] == [(), ()]

@@ -6,7 +6,7 @@ apart (a letter missing, added or mistyped, or two letters swapped: ``Embedings`
 ``Embeddings``), or when the target names another file's stem (``[[Slides]]`` for
 ``Slides.pdf``): the same name in another folder is equal. Choices where the spec is silent:
 
-- Targets shorter than four characters get no fuzzy suggestion (too many short names are
+- Targets shorter than five characters get no fuzzy suggestion (too many short names are
   one letter apart), only the exact ones.
 - A candidate whose numbers differ from the target's is never suggested: ``2022-12-05`` is
   not a typo of ``2022-12-04``, nor ``Chapter 3`` of ``Chapter 4``.
@@ -54,7 +54,7 @@ from vaultkit.text import fold, heading_key
 _SEPARATORS = re.compile(r"[\s\-_]+")
 _DIGITS = re.compile(r"\d+")
 _MOST = 3
-_FUZZY_FROM = 4
+_FUZZY_FROM = 5
 _CERTAIN_FROM = 5
 _HEADING_CUTOFF = 0.6
 # A word a heading and the asked text share counts when it is this long (not ``the``, ``in``).
