@@ -51,7 +51,8 @@ with tempfile.TemporaryDirectory() as folder:
     with open(report, encoding="utf-8") as handle:
         lines = handle.read().splitlines()
 found = [re.match(r"(.*):\\d+:\\d+: (VK\\d+) ", line) for line in lines[:-1]]
-summary = re.search(r"in ([\\d,]+) notes?$", lines[-1])
+# The summary: "N problems (...) in M notes", then maybe "; K fixable with --fix; ...".
+summary = re.search(r" in ([\\d,]+) notes?(?:;|$)", lines[-1])
 print(json.dumps({
     "imports": imported - started,
     "compute": done - imported,
