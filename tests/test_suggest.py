@@ -225,3 +225,25 @@ def test_heading_sharing_a_word(make_vault: MakeVault) -> None:
 def test_short_names_one_letter_apart_are_not_suggested(make_vault: MakeVault) -> None:
     files = {"a.md": "[[vite]] [[sudo]]", "Kite.md": "", "Scudo.md": ""}
     assert [item.suggestions for item in _found(make_vault, files, "VK101")] == [(), ()]
+
+
+def test_a_focused_view_still_suggests_every_note(make_vault: MakeVault) -> None:
+    from vaultkit.incremental import _Focus
+    from vaultkit.model import Status
+    from vaultkit.suggest import name_suggester
+
+    vault = make_vault({"a.md": "[[Embedings]]", "Embeddings.md": ""})
+    view = _Focus(vault.notes, ["a.md"])
+    (edge,) = vault.with_status(Status.BROKEN)
+    assert name_suggester(vault.index, view).suggest(edge).names == ("Embeddings",)
+
+
+def test_an_incremental_update_suggests_for_a_note_saved_with_a_typo(tmp_path: Path) -> None:
+    from vaultkit.incremental import IncrementalVault
+
+    write_files(tmp_path, {"a.md": "[[Embeddings]]", "Embeddings.md": "[[a]]"})
+    engine = IncrementalVault.load(tmp_path)
+    (tmp_path / "a.md").write_text("[[Embedings]]")
+    engine.update({"a.md"})
+    (item,) = [found for found in engine.findings("a.md") if found.code == "VK101"]
+    assert item.suggestions == ("Embeddings",)

@@ -101,14 +101,23 @@ class NameSuggester:
     """Close note names and aliases for broken link targets, for one vault's index."""
 
     def __init__(self, index: Index, notes: Mapping[str, Note]) -> None:
+        # The index names every note; ``notes`` is only looked up (the incremental engine's
+        # views iterate over the few notes they re-lint, but look up any).
         self.index = index
         entries: list[_Entry] = []
-        for path, note in notes.items():
-            key = compared(_stem(path.rsplit("/", 1)[-1]))
-            entries.append(_Entry(key, path, None, _numbers(key)))
-            for alias in dict.fromkeys(note.aliases) if note.aliases else ():
-                key = compared(alias)
-                entries.append(_Entry(key, path, alias, _numbers(key)))
+        for name, paths in index.names.items():
+            if name.endswith(".md"):
+                key = compared(name[:-3])
+                numbers = _numbers(key)
+                entries += [_Entry(key, path, None, numbers) for path in paths if path in notes]
+        for folded, owners in index.aliases.items():
+            key = compared(folded)
+            for owner in owners:
+                note = notes.get(owner)
+                written = (
+                    next((a for a in note.aliases if fold(a) == folded), folded) if note else folded
+                )
+                entries.append(_Entry(key, owner, written, _numbers(key)))
         self._entries = entries
         self._exact: dict[str, list[int]] = {}
         self._halves: dict[tuple[int, bool, str], list[int]] = {}
@@ -214,15 +223,16 @@ class NameSuggester:
         return f"{form}|{alias}" if alias is not None else form
 
 
-_cache: list[tuple[Index, NameSuggester]] = []
+_cache: list[tuple[Index, Mapping[str, Note], NameSuggester]] = []
 
 
 def name_suggester(index: Index, notes: Mapping[str, Note]) -> NameSuggester:
-    """The suggester for ``index``, built once (VK101 and VK301 share it)."""
-    if _cache and _cache[0][0] is index:
-        return _cache[0][1]
+    """The suggester for this index and these notes, built once (VK101 and VK301 share it;
+    each view of the incremental engine is a new mapping, so it gets its own)."""
+    if _cache and _cache[0][0] is index and _cache[0][1] is notes:
+        return _cache[0][2]
     built = NameSuggester(index, notes)
-    _cache[:] = [(index, built)]
+    _cache[:] = [(index, notes, built)]
     return built
 
 
