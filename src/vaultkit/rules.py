@@ -147,7 +147,9 @@ def broken_link(vault: Vault) -> Iterator[Diagnostic]:
 
     Example: `[[AI-Model-Sizes]]` when no `AI-Model-Sizes.md` exists.
 
-    Fix: point the link at an existing note, or create the note.
+    Fix: point the link at an existing note, or create the note. The message names the notes
+    the link probably meant (`did you mean 'Embeddings'?`): close names and aliases, the same
+    name in another folder, a file of another extension.
     """
     suggester = None
     for edge in vault.with_status(Status.BROKEN):
@@ -176,7 +178,8 @@ def broken_heading(vault: Vault) -> Iterator[Diagnostic]:
 
     Example: `[[Transformer#Attention is all you need]]` when Transformer has no such heading.
 
-    Fix: use the heading's current text, or link to the note itself.
+    Fix: use the heading's current text, or link to the note itself. The message names the
+    note's closest headings.
     """
     for edge in vault.with_status(Status.BROKEN_HEADING):
         message = f"{edge.resolved!r} has no heading {edge.link.subpath!r}"
@@ -192,7 +195,9 @@ def broken_block(vault: Vault) -> Iterator[Diagnostic]:
 
     Example: `[[Log-2024#^mm-llm]]` when no line of Log-2024 ends with `^mm-llm`.
 
-    Fix: restore the `^id` at the end of the block, or update the link.
+    Fix: restore the `^id` at the end of the block, or update the link. The message names the
+    note's closest block ids, or says when the id follows a link with no space (`]]^id`),
+    which Obsidian does not read as a block id.
     """
     for edge in vault.with_status(Status.BROKEN_BLOCK):
         message = f"{edge.resolved!r} has no block {edge.link.subpath!r}"
@@ -483,7 +488,7 @@ def broken_up_link(vault: Vault) -> Iterator[Diagnostic]:
 
     Example: `up: "[[AI-Concepts]]"` when the root note is `AI-concept.md`.
 
-    Fix: name an existing parent note.
+    Fix: name an existing parent note; the message names the close ones.
     """
     suggester = None
     for edge in vault.edges:
