@@ -379,16 +379,19 @@ def test_references_are_the_backlinks(client: Client, root: Path) -> None:
 
 def test_hover_says_where_a_link_resolves(client: Client, root: Path) -> None:
     started(client, root, {**FILES, "x/Alpha.md": "other", "y/Alpha.md": "other"})
-    uri = client.open(root / "sub" / "Beta.md", "[[Alpha#Types]] [[x]] [[x/Alpha]]")
+    text = "[[Alpha#Types]] [[x]] [[x/Alpha]] [[First]]"
+    uri = client.open(root / "sub" / "Beta.md", text)
     shown = client.request("textDocument/hover", at(uri, 0, 2))
     text = shown["contents"]["value"]
-    assert "**Alpha.md**" in text
+    assert "**Alpha.md** (ambiguous)" in text
     assert "Al, First" in text
     assert "## Types" in text
     assert shown["range"] == {"start": position(0, 0), "end": position(0, 15)}
     broken = client.request("textDocument/hover", at(uri, 0, 17))["contents"]["value"]
     assert "does not resolve" in broken
     assert client.request("textDocument/hover", at(uri, 0, 15)) is None
+    alias = client.request("textDocument/hover", at(uri, 0, 36))["contents"]["value"]
+    assert alias.startswith("**Alpha.md** (through one of its aliases)")
 
 
 def test_document_and_workspace_symbols(client: Client, root: Path) -> None:

@@ -1103,11 +1103,13 @@ def _hover(server: VaultServer, edge: Edge) -> str:
         reason = found.message if found is not None else edge.reason or edge.status.value
         return f"**{link.text}** does not resolve: {reason}"
     parts = [f"**{edge.resolved}**"]
-    status = edge.status.value
-    if status != "resolved":
-        parts[0] += f" ({status})"
-    if edge.reason:
-        parts.append(edge.reason)
+    if edge.status is Status.ALIAS:
+        parts[0] += " (through one of its aliases)"
+    else:
+        if edge.status is not Status.RESOLVED:
+            parts[0] += f" ({edge.status.value})"
+        if edge.reason:
+            parts.append(edge.reason)  # why a tie-break or the folder chose it
     target = engine.notes.get(edge.resolved)
     if target is not None:
         if target.aliases:
