@@ -16,9 +16,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
-from vaultkit.graph import build_graph
-from vaultkit.graph_settings import read_graph_settings
-from vaultkit.html import write_page
+from vaultkit.html import graph_page, write_file
 from vaultkit.vault import lint, load_vault
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,16 +48,12 @@ def _show(page: Page, view: str) -> None:
 
 
 def shoot(vault_root: Path, views: list[str], out: Path | None) -> None:
-    """Write the page for ``vault_root`` and save one screenshot per view."""
+    """Write the page ``vaultkit graph`` writes for ``vault_root`` and save one screenshot per
+    view."""
     vault = load_vault(vault_root, use_cache=False)
-    settings = read_graph_settings(vault_root)
-    obsidian = (vault_root / ".obsidian").is_dir()
     with tempfile.TemporaryDirectory() as folder:
         page_path = Path(folder) / "graph.html"
-        graph = build_graph(vault, lint(vault))
-        write_page(
-            graph, page_path, vault_name=vault_root.name, obsidian=obsidian, settings=settings
-        )
+        write_file(page_path, graph_page(vault, lint(vault), vault.config))
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
             for view in views:

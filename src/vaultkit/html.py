@@ -40,6 +40,7 @@ import hashlib
 import json
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -48,9 +49,13 @@ import jinja2
 from markupsafe import Markup
 from pyvis.network import Network
 
+from vaultkit.config import Config
 from vaultkit.files import write_output
-from vaultkit.graph import ATTACHMENT, EMBED, GHOST, NOTE, UP, Graph
-from vaultkit.graph_settings import GraphSettings
+from vaultkit.graph import ATTACHMENT, EMBED, GHOST, NOTE, UP, Graph, build_graph
+from vaultkit.graph_settings import GraphSettings, read_graph_settings
+from vaultkit.model import Diagnostic
+from vaultkit.report import printable, printable_graph
+from vaultkit.resolve import Vault
 from vaultkit.rules import RULES
 
 NODE_CAP = 1000
@@ -97,6 +102,26 @@ _EDGE_KINDS = {"link": 0, EMBED: 1, UP: 2}
 _SPACING = 45.0
 _GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
 _JSON_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+def graph_page(vault: Vault, findings: Iterable[Diagnostic], config: Config) -> bytes:
+    """The graph page of ``vault`` as UTF-8: the one page ``vaultkit graph``, ``vaultkit watch
+    --graph`` and the screenshot script write.
+
+    ``findings`` are the vault's (suppressions applied: orphans and problem counts come from
+    them); ``config`` gives ``[graph] color-by``; the user's ``.obsidian/graph.json`` gives the
+    page's defaults. Names that cannot be printed are escaped as in every other output.
+    """
+    color_by = config.graph_color_by
+    graph = printable_graph(build_graph(vault, findings, communities=color_by == "community"))
+    page = render_page(
+        graph,
+        vault_name=printable(vault.root.name),
+        obsidian=(vault.root / ".obsidian").is_dir(),
+        color_by=color_by,
+        settings=read_graph_settings(vault.root),
+    )
+    return page.encode("utf-8")
 
 
 def render_page(
