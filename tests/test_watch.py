@@ -21,7 +21,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT, write_files
+from vaultkit.cli import main
 from vaultkit.config import Config
+from vaultkit.identity import Identity, finding_id
 from vaultkit.incremental import Delta
 from vaultkit.model import Diagnostic, Severity
 from vaultkit.report import Context
@@ -29,8 +31,12 @@ from vaultkit.resolve import Vault
 from vaultkit.vault import check_vault, load_vault
 from vaultkit.watch import (
     TEXT_LIMIT,
+    Burst,
+    Cause,
     Change,
     Coalescer,
+    Finding,
+    Report,
     Watcher,
     burst_json,
     burst_text,
@@ -103,7 +109,7 @@ def test_watch_ignores_nothing_a_full_lint_reads(tmp_path: Path) -> None:
 def test_a_rename_over_a_note_names_both_ends() -> None:
     # The temporary file is gone by the time the burst reads it: it costs a ``stat``.
     change = event_paths("moved", False, "/v/a.md.tmp", "/v/a.md", "/v")
-    assert change == Change(("a.md.tmp", "a.md"))
+    assert change == Change(("a.md.tmp", "a.md"), moves=(("a.md.tmp", "a.md"),))
     assert event_paths("moved", False, "/v/.a.md.x1.tmp", "/v/a.md", "/v") == Change(("a.md",))
 
 
@@ -112,7 +118,9 @@ def test_the_vault_folder_itself_going_asks_for_a_rescan() -> None:
 
 
 def test_a_folder_move_names_both_ends() -> None:
-    assert event_paths("moved", True, "/v/x", "/v/y/z", "/v") == Change(("x", "y/z"))
+    assert event_paths("moved", True, "/v/x", "/v/y/z", "/v") == Change(
+        ("x", "y/z"), moves=(("x/", "y/z/"),)
+    )
 
 
 def test_a_move_out_of_the_vault_is_a_delete() -> None:
@@ -206,29 +214,34 @@ def test_a_storm_that_never_calms_still_ends() -> None:
 WHEN = datetime.datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=datetime.UTC)
 
 
-def _finding(path: str, code: str = "VK101") -> Diagnostic:
-    return Diagnostic(path, 1, 5, code, "broken-link", Severity.ERROR, "no note matches 'x'")
+def _finding(path: str, code: str = "VK101") -> Finding:
+    item = Diagnostic(path, 1, 5, code, "broken-link", Severity.ERROR, "no note matches 'x'")
+    return Finding(Identity(path, code, "[[x]]", 0), item)
 
 
 def test_burst_json_is_one_line() -> None:
-    delta = Delta((_finding("a.md"),), (_finding("b.md"),), frozenset({"a.md"}))
-    text = burst_json("update", delta, notes=12, problems=3, when=WHEN)
+    report = Report((_finding("a.md"),), (_finding("b.md"),), causes=(Cause("deleted", "c.md"),))
+    text = burst_json(report, notes=12, problems=3, when=WHEN)
     assert text.endswith("\n")
     assert text.count("\n") == 1
     record = json.loads(text)
     assert record["time"] == "2026-01-02T03:04:05.678+00:00"
     assert record["kind"] == "update"
+    assert record["causes"] == [{"kind": "deleted", "path": "c.md"}]
     assert [item["path"] for item in record["new"]] == ["a.md"]
     assert [item["path"] for item in record["fixed"]] == ["b.md"]
+    assert record["moved"] == []
     assert record["new"][0]["code"] == "VK101"
+    assert record["new"][0]["id"] == finding_id(_finding("a.md").identity)
     assert (record["notes"], record["problems"]) == (12, 3)
 
 
 def test_burst_text_has_a_timestamp_on_every_line(tmp_path: Path) -> None:
-    delta = Delta((_finding("a.md"),), (_finding("b.md"),))
+    report = Report((_finding("a.md"),), (_finding("b.md"),), causes=(Cause("deleted", "c.md"),))
     context = Context(tmp_path, tmp_path, 2)
-    lines = burst_text("update", delta, [_finding("a.md")], context, WHEN).splitlines()
+    lines = burst_text(report, [_finding("a.md").item], context, WHEN).splitlines()
     assert lines == [
+        "03:04:05 deleted c.md",
         "03:04:05 new   a.md:1:5: VK101 [broken-link] no note matches 'x'",
         "03:04:05 fixed b.md:1:5: VK101 [broken-link] no note matches 'x'",
         "03:04:05 1 new, 1 fixed; 1 problem (1 error) in 2 notes",
@@ -236,16 +249,35 @@ def test_burst_text_has_a_timestamp_on_every_line(tmp_path: Path) -> None:
 
 
 def test_burst_text_quiet_is_findings_only(tmp_path: Path) -> None:
-    delta = Delta((_finding("a.md"),), ())
     context = Context(tmp_path, tmp_path, 2)
-    text = burst_text("update", delta, [_finding("a.md")], context, WHEN, quiet=True)
+    text = burst_text(Report((_finding("a.md"),)), [_finding("a.md").item], context, WHEN, True)
     assert text == "03:04:05 new   a.md:1:5: VK101 [broken-link] no note matches 'x'\n"
+
+
+def test_burst_text_of_moves_only_is_empty(tmp_path: Path) -> None:
+    context = Context(tmp_path, tmp_path, 2)
+    report = Report(moved=(_finding("a.md"),), causes=(Cause("renamed", "b.md", "a.md"),))
+    assert burst_text(report, [_finding("a.md").item], context, WHEN) == ""
+
+
+def test_a_cause_says_fixable_only_when_it_is() -> None:
+    assert (
+        Cause("renamed", "A.md", "B.md", broken=10).text()
+        == "renamed A.md → B.md: 10 links now broken"
+    )
+    assert (
+        Cause("renamed", "A.md", "B.md", 10, 10).text().endswith(" (fixable: vaultkit lint --fix)")
+    )
+    assert Cause("deleted", "X.md", broken=3, fixable=1).text() == (
+        "deleted X.md: 3 links broken (1 fixable: vaultkit lint --fix)"
+    )
 
 
 def test_burst_text_lists_a_storm_in_part(tmp_path: Path) -> None:
     many = tuple(_finding(f"n{number:04}.md") for number in range(TEXT_LIMIT + 1234))
     context = Context(tmp_path, tmp_path, len(many))
-    lines = burst_text("rescan", Delta(many, ()), many, context, WHEN).splitlines()
+    report = Report(many, causes=(Cause("rescan"),))
+    lines = burst_text(report, [item.item for item in many], context, WHEN).splitlines()
     assert len(lines) == TEXT_LIMIT + 2
     assert lines[-2] == "03:04:05 new   ... and 1,234 more ('vaultkit lint' lists them all)"
     assert lines[-1].startswith(
@@ -330,8 +362,10 @@ class Running:
         self.err = Lines()
         coalescer = Coalescer(quiet=0.02, max_wait=0.2, storm=100, storm_wait=1.0)
         options.setdefault("observers", (FakeObserver,))
+        options.setdefault("fmt", "json")
+        options.setdefault("cwd", root)
         self.watcher = Watcher(
-            root, Config(), self.out, fmt="json", err=self.err, coalescer=coalescer, **options
+            root, Config(), self.out, err=self.err, coalescer=coalescer, **options
         )
         self.thread = threading.Thread(target=self.watcher.run)
         self.thread.start()
@@ -385,7 +419,7 @@ def test_a_storm_is_one_rescan(vault_root: Path) -> None:
         write_files(vault_root, {f"many/n{n}.md": "[[a]]" for n in range(300)})
         running.push(*(f"many/n{n}.md" for n in range(300)))
         record = running.record()
-        assert record["kind"] == "rescan"
+        assert record["causes"] == [{"kind": "rescan"}]
         assert record["notes"] == 302
         assert {path for path, code in _paths(record["new"])} == {
             f"many/n{n}.md" for n in range(300)
@@ -393,7 +427,7 @@ def test_a_storm_is_one_rescan(vault_root: Path) -> None:
         write_files(vault_root, {"a.md": "[[b]] [[nowhere]]"})
         running.push("a.md")
         record = running.record()
-        assert record["kind"] == "update"
+        assert record["causes"] == []
         assert _paths(record["new"]) == [("a.md", "VK101")]
     finally:
         running.stop()
@@ -409,7 +443,7 @@ def test_a_queue_overflow_is_one_rescan(vault_root: Path) -> None:
             "Inotify queue overflowed; filesystem events were lost"
         )
         record = running.record()
-        assert record["kind"] == "rescan"
+        assert record["causes"] == [{"kind": "rescan"}]
         assert ("c.md", "VK101") in _paths(record["new"])
     finally:
         running.stop()
@@ -444,7 +478,7 @@ def test_a_config_change_reloads_it(vault_root: Path) -> None:
         write_files(vault_root, {"c.md": "[[nowhere]]", ".vaultkit.toml": 'ignore = ["VK101"]'})
         running.push(rescan=True)
         record = running.record()
-        assert record["kind"] == "rescan"
+        assert record["causes"] == [{"kind": "rescan"}]
         assert [code for _, code in _paths(record["new"])] == ["VK201"]
     finally:
         running.stop()
@@ -459,7 +493,7 @@ def test_a_bad_config_value_keeps_the_previous_config(vault_root: Path, value: s
         write_files(vault_root, {".vaultkit.toml": config, "c.md": "[[nowhere]]"})
         running.push(rescan=True)
         record = running.record()
-        assert record["kind"] == "rescan"
+        assert record["causes"] == [{"kind": "rescan"}]
         assert ("c.md", "VK101") in _paths(record["new"])
         assert "parse-timeout" in running.err.next(lambda line: "watching" not in line)
         write_files(vault_root, {".vaultkit.toml": 'ignore = ["VK101"]\n'})
@@ -500,7 +534,7 @@ def test_a_deleted_vault_is_waited_for_then_rescanned(vault_root: Path, tmp_path
         assert str(vault_root) in running.err.next(lambda line: "watching" not in line)
         _move_in(tmp_path, vault_root, NEW_VAULT)
         record = running.record()
-        assert (record["kind"], record["notes"], record["fixed"]) == ("rescan", 3, [])
+        assert (record["causes"], record["notes"], record["fixed"]) == ([{"kind": "rescan"}], 3, [])
         assert sorted(_paths(record["new"])) == _found(vault_root)
         assert len(observers.made) == 2
         assert observers.made[0].stopped
@@ -521,7 +555,7 @@ def test_a_vault_replaced_between_two_bursts_is_rescanned(vault_root: Path, tmp_
         _move_in(tmp_path, vault_root, NEW_VAULT)
         running.push("a.md")
         record = running.record()
-        assert (record["kind"], record["notes"]) == ("rescan", 3)
+        assert (record["causes"], record["notes"]) == ([{"kind": "rescan"}], 3)
         assert sorted(_paths(record["new"])) == _found(vault_root)
         assert len(observers.made) == 2
     finally:
@@ -550,7 +584,7 @@ def test_a_vault_deleted_during_a_burst_is_reported_against_the_last_report(
             running.err.next(lambda line: "watching" not in line)
         _move_in(tmp_path, root, {"a.md": "[[nowhere]]", "b.md": "[[a]]", "c.md": "[[a]]"})
         record = running.record()
-        assert record["kind"] == "rescan"
+        assert record["causes"] == [{"kind": "rescan"}]
         assert (_paths(record["new"]), record["fixed"]) == ([("c.md", "VK201")], [])
     finally:
         running.stop()
@@ -726,7 +760,7 @@ def test_watch_waits_for_a_deleted_vault_and_resumes(tmp_path: Path) -> None:
         assert str(root) in watch.error()
         _move_in(tmp_path, root, NEW_VAULT)
         back = watch.record(lambda record: True)
-        assert (back["kind"], back["notes"]) == ("rescan", 3)
+        assert (back["causes"], back["notes"]) == ([{"kind": "rescan"}], 3)
         assert sorted(_paths(back["new"])) == _found(root)
         (root / "c.md").write_text("[[a]] [[nowhere else]]", encoding="utf-8")
         edited = watch.record(lambda record: True)
@@ -756,3 +790,294 @@ def test_watch_keeps_running_when_the_config_gets_a_bad_number(tmp_path: Path) -
         watch.kill()
     assert code == 0
     assert "Traceback" not in err
+
+
+# --- what a person sees: identities, causes, the start, storms ------------------------------------
+
+
+def _ids(items: Sequence[dict[str, Any]]) -> list[str]:
+    return [item["id"] for item in items]
+
+
+def test_the_start_lists_the_findings_then_the_summary(tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    write_files(root, {"a.md": "[[b]] [[x]]\n", "b.md": "[[a]] [[y]]\n"})
+    running = Running(root, fmt="text")
+    try:
+        lines = [running.out.next() for _ in range(3)]
+    finally:
+        running.stop()
+    assert [line.split(" ")[:2] for line in lines[:2]] == [
+        ["a.md:1:7:", "VK101"],
+        ["b.md:1:7:", "VK101"],
+    ]
+    assert lines[2].startswith("2 problems (2 errors) in 2 notes")
+
+
+def test_the_start_lists_at_most_the_text_limit(tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    write_files(root, {"hub.md": "".join(f"[[gone {n}]]\n" for n in range(TEXT_LIMIT + 5))})
+    running = Running(root, fmt="text")
+    try:
+        lines = [running.out.next() for _ in range(TEXT_LIMIT + 2)]
+    finally:
+        running.stop()
+    assert all(" VK101 " in line or " VK201 " in line for line in lines[:TEXT_LIMIT])
+    assert "6" in lines[TEXT_LIMIT] and "VK" not in lines[TEXT_LIMIT]  # 5 links and the orphan
+    assert lines[TEXT_LIMIT + 1].startswith(f"{TEXT_LIMIT + 6} problems")
+
+
+def test_findings_in_json_carry_their_identity(vault_root: Path) -> None:
+    write_files(vault_root, {"b.md": "[[a]] [[Gone]] [[Gone]]"})
+    running = Running(vault_root)
+    try:
+        ids = _ids(running.record("start")["new"])
+    finally:
+        running.stop()
+    assert len(ids) == len(set(ids)) == 2
+
+
+def test_a_line_added_above_a_finding_only_moves_it(vault_root: Path) -> None:
+    write_files(vault_root, {"b.md": "[[a]]\n[[Gone]]\n"})
+    running = Running(vault_root)
+    try:
+        start = running.record("start")
+        write_files(vault_root, {"b.md": "[[a]]\nnew line\n\n[[Gone]]\n"})
+        running.push("b.md")
+        record = running.record()
+    finally:
+        running.stop()
+    assert (record["new"], record["fixed"]) == ([], [])
+    assert [(item["id"], item["line"]) for item in record["moved"]] == [(start["new"][0]["id"], 4)]
+
+
+def test_a_move_prints_nothing_in_text(vault_root: Path) -> None:
+    write_files(vault_root, {"b.md": "[[a]]\n[[Gone]]\n"})
+    running = Running(vault_root, fmt="text")
+    try:
+        running.out.next(lambda line: "problem" in line)
+        write_files(vault_root, {"b.md": "[[a]]\nnew line\n\n[[Gone]]\n"})
+        running.push("b.md")
+        write_files(vault_root, {"z.md": "[[a]] [[Other]]"})
+        running.push("z.md")
+        line = running.out.next()
+    finally:
+        running.stop()
+    assert line.split()[1:3] == ["new", "z.md:1:1:"]  # its orphan, then its broken link
+
+
+def test_an_obsidian_rename_changes_nothing(tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    write_files(root, {"a.md": "[[Old]] [[Gone]]\n", "Old.md": "[[a]] [[Missing]]\n"})
+    running = Running(root)
+    try:
+        start = running.record("start")
+        os.rename(root / "Old.md", root / "New.md")
+        write_files(root, {"a.md": "[[New]] [[Gone]]\n"})
+        running.watcher.events.put(Change(("Old.md", "New.md"), moves=(("Old.md", "New.md"),)))
+        running.push("a.md")
+        record = running.record()
+    finally:
+        running.stop()
+    assert (record["new"], record["fixed"]) == ([], [])
+    assert record["causes"] == [{"kind": "renamed", "from": "Old.md", "to": "New.md"}]
+    moved = {item["path"]: item["id"] for item in record["moved"]}
+    assert list(moved) == ["New.md"]
+    assert moved["New.md"] not in _ids(start["new"])  # its note is part of what it is
+
+
+def test_a_rename_without_updated_links_names_its_cause_first(tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    write_files(root, {"a.md": "[[Old]]\n", "b.md": "[[Old]] [[a]]\n", "Old.md": "[[a]] [[b]]\n"})
+    running = Running(root, fmt="text")
+    try:
+        running.out.next(lambda line: "problem" in line)
+        os.rename(root / "Old.md", root / "New.md")
+        running.watcher.events.put(Change(("Old.md", "New.md"), moves=(("Old.md", "New.md"),)))
+        lines = [running.out.next() for _ in range(5)]
+    finally:
+        running.stop()
+    cause, *found, summary = lines
+    assert "Old.md" in cause and "New.md" in cause and ": 2 " in cause
+    assert "VK" not in cause
+    assert sorted(line.split()[2:4] for line in found) == [
+        ["New.md:1:1:", "VK201"],
+        ["a.md:1:1:", "VK101"],
+        ["b.md:1:1:", "VK101"],
+    ]
+    assert "3 new, 0 fixed" in summary
+
+
+def test_a_rename_in_json_lists_its_cause(tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    write_files(root, {"a.md": "[[Old]] [[Gone]]\n", "Old.md": "[[a]] [[Missing]]\n"})
+    running = Running(root)
+    try:
+        running.record("start")
+        os.rename(root / "Old.md", root / "New.md")
+        running.watcher.events.put(Change(("Old.md", "New.md"), moves=(("Old.md", "New.md"),)))
+        record = running.record()
+    finally:
+        running.stop()
+    assert record["kind"] == "update"
+    assert record["causes"] == [{"kind": "renamed", "from": "Old.md", "to": "New.md"}]
+    assert sorted(_paths(record["new"])) == [("New.md", "VK201"), ("a.md", "VK101")]
+    assert record["fixed"] == []
+    assert [item["path"] for item in record["moved"]] == ["New.md"]
+
+
+def test_a_delete_names_its_cause(tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    write_files(root, {"a.md": "[[X]] [[b]]\n", "b.md": "[[X]] [[a]]\n", "X.md": "[[a]]\n"})
+    running = Running(root)
+    try:
+        running.record("start")
+        (root / "X.md").unlink()
+        running.push("X.md")
+        record = running.record()
+    finally:
+        running.stop()
+    assert record["causes"] == [{"kind": "deleted", "path": "X.md"}]
+    assert sorted(_paths(record["new"])) == [("a.md", "VK101"), ("b.md", "VK101")]
+
+
+def test_a_burst_during_a_git_operation_waits_for_it(vault_root: Path) -> None:
+    lock = vault_root / ".git" / "index.lock"
+    write_files(vault_root, {".git/HEAD": "ref: refs/heads/main\n", ".git/index.lock": ""})
+    running = Running(vault_root)
+    try:
+        running.record("start")
+        write_files(vault_root, {f"n{n}.md": "[[a]] [[gone]]" for n in range(20)})
+        running.push(*(f"n{n}.md" for n in range(20)))
+        with pytest.raises(queue.Empty):
+            running.out.lines.get(timeout=0.6)  # many quiet periods, and the longest wait
+        write_files(vault_root, {f"m{n}.md": "[[a]]" for n in range(20)})
+        running.push(*(f"m{n}.md" for n in range(20)))
+        lock.unlink()
+        record = running.record()
+        assert record["notes"] == 42
+        assert len(record["new"]) == 20 + 20 + 20  # the links, and each new note an orphan
+    finally:
+        running.stop()
+
+
+def test_a_settling_burst_is_due_after_quiet_once_nothing_is_busy() -> None:
+    coalescer = Coalescer(quiet=0.15, max_wait=1.0, storm_wait=10.0)
+    coalescer.add(["a.md"], now=0.0)
+    for step in range(1, 40):
+        coalescer.settle(now=step * 0.1)  # busy: keeps waiting past max_wait
+        assert coalescer.take(step * 0.1) is None
+    assert coalescer.deadline() == pytest.approx(3.9 + 0.15)
+    assert coalescer.take(4.1) == Burst(frozenset({"a.md"}))
+
+
+def test_a_baseline_hides_what_it_lists(vault_root: Path) -> None:
+    write_files(vault_root, {"b.md": "[[a]] [[Gone]]"})
+    known = frozenset({Identity("b.md", "VK101", "[[Gone]]", 0)})
+    running = Running(vault_root, baseline=(".vaultkit-baseline.json", known))
+    try:
+        start = running.record("start")
+        write_files(vault_root, {"b.md": "[[a]]\n[[Gone]] [[Other]]"})
+        running.push("b.md")
+        record = running.record()
+    finally:
+        running.stop()
+    assert (start["new"], start["problems"]) == ([], 0)
+    assert [(item["line"], item["column"]) for item in record["new"]] == [(2, 10)]
+    assert record["problems"] == 1
+
+
+def test_watch_reads_the_vaults_baseline(tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    write_files(root, {"a.md": "[[b]] [[Gone]]", "b.md": "[[a]]"})
+    assert main(["baseline", "--vault", str(root), "-q"]) == 0
+    watch = Process(root, "--format", "json")
+    try:
+        start = watch.record(lambda record: record["kind"] == "start")
+        assert (start["new"], start["problems"]) == ([], 0)
+        (root / "b.md").write_text("[[a]] [[Gone]]", encoding="utf-8")
+        added = watch.record(lambda record: bool(record["new"]))
+        assert _paths(added["new"]) == [("b.md", "VK101")]
+        watch.interrupt()
+    finally:
+        watch.kill()
+
+
+def _git(root: Path, *arguments: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", *arguments],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_a_checkout_is_one_report(tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    write_files(root, {f"n{n:03}.md": "[[hub]]" for n in range(600)} | {"hub.md": "[[n000]]"})
+    _git(root, "init", "-q", "-b", "main")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "one")
+    _git(root, "checkout", "-q", "-b", "other")
+    write_files(root, {f"n{n:03}.md": "[[hub]] [[gone]]" for n in range(600)})
+    for n in range(300):
+        (root / f"n{n:03}.md").unlink()
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "two")
+    _git(root, "checkout", "-q", "main")
+    watch = Process(root, "--format", "json")
+    try:
+        watch.record(lambda record: record["kind"] == "start")
+        _git(root, "checkout", "-q", "other")
+        first = watch.record(lambda record: True)
+        assert (first["notes"], first["problems"]) == (301, len(_found(root)))
+        (root / "hub.md").write_text("[[n300]]", encoding="utf-8")
+        second = watch.record(lambda record: True)  # the next report is this edit's
+        assert _paths(second["fixed"]) == [("hub.md", "VK101"), ("n300.md", "VK201")]
+        assert second["new"] == []
+        watch.interrupt()
+    finally:
+        watch.kill()
+
+
+# --- the graph page -------------------------------------------------------------------------------
+
+
+GRAPH_VAULT = {
+    ".obsidian/graph.json": '{"colorGroups": [{"query": "path:A", "color": {"a": 1, "rgb": 255}}]}',
+    ".vaultkit.toml": '[graph]\ncolor-by = "tag"\n',
+    "A/a.md": "---\ntags: [x]\n---\n[[b]] [[Gone]]\n",
+    "b.md": "#y [[A/a]]\n",
+    "Lone.md": "text\n",
+    "Quiet.md": "---\nvaultkit-ignore: [orphan-note]\n---\ntext\n",
+}
+
+
+def test_watch_writes_the_graph_commands_page(tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    write_files(root, GRAPH_VAULT)
+    assert main(["graph", "--vault", str(root), "-o", str(tmp_path / "graph.html"), "-q"]) == 0
+    page = tmp_path / "watch.html"
+    watch = Process(root, "--format", "json", "--graph", str(page))
+    try:
+        watch.record(lambda record: record["kind"] == "start")
+        said = watch.error() + watch.error()
+        assert str(page) in said
+        for _ in range(int(TIMEOUT / 0.05)):
+            if page.exists():
+                break
+            threading.Event().wait(0.05)
+        watch.interrupt()
+    finally:
+        watch.kill()
+    assert page.read_bytes() == (tmp_path / "graph.html").read_bytes()
+    data = json.loads(
+        page.read_text(encoding="utf-8")
+        .split('<script type="application/json" id="data">', 1)[1]
+        .split("</script>", 1)[0]
+    )
+    assert data["colorBy"] == "tag"
+    assert [group["query"] for group in data["settings"]["colorGroups"]] == ["path:A"]
+    orphans = {row[0] for row in data["table"] if row[8]}
+    found = check_vault(root, use_cache=False).diagnostics
+    assert orphans == {item.path for item in found if item.code == "VK201"} == {"Lone.md"}

@@ -597,6 +597,7 @@ def watch_command(args: argparse.Namespace) -> int:
             "color": _color(args),
             "quiet": args.quiet,
             "output": args.output,
+            "baseline": _read_baseline(root, config),
         }
         if args.output is None:
             return watch(root, config, sys.stdout, **options)
@@ -613,26 +614,14 @@ def graph_command(args: argparse.Namespace) -> int:
     root, config = _settings(args)
     path = args.output if args.output is not None else _graph_output(root, config, args.format)
     vault = load_vault(root, config, use_cache=not args.no_cache)
-    color_by = config.graph_color_by
-    graph = build_graph(
-        vault, lint(vault, args.select, args.ignore or ()), communities=color_by == "community"
-    )
-    graph = printable_graph(graph)
+    found = lint(vault, args.select, args.ignore or ())
     if args.format == "html":
-        from vaultkit.graph_settings import read_graph_settings
-        from vaultkit.html import render_page
+        from vaultkit.html import graph_page  # the one page builder, shared with watch --graph
 
-        obsidian = (root / ".obsidian").is_dir()
-        page = render_page(
-            graph,
-            vault_name=printable(root.name),
-            obsidian=obsidian,
-            color_by=color_by,
-            settings=read_graph_settings(root),
-        )
-        content = page.encode("utf-8")
+        content = graph_page(vault, found, config)
     else:
-        content = dump_graph(graph, args.format)
+        communities = config.graph_color_by == "community"
+        content = dump_graph(printable_graph(build_graph(vault, found, communities)), args.format)
     write_output(path, content)
     if not args.quiet:
         shown = (

@@ -1,25 +1,45 @@
 """``vaultkit watch``: file events, coalesced into bursts, re-linted by the incremental engine.
 
 The pieces are pure where they can be: ``ignored`` and ``event_paths`` turn one watchdog event
-into vault-relative paths; ``Coalescer`` is fed those paths and the time and says when a burst
-is due; ``burst_json`` and ``burst_text`` format what a burst changed. ``Watcher`` wires them
-to a watchdog observer, the ``IncrementalVault`` and the output stream.
+into vault-relative paths and renames; ``Coalescer`` is fed those and the time and says when a
+burst is due; ``Shown`` holds the findings last reported by identity and diffs a note's
+findings against them; ``start_text``/``start_json`` and ``burst_text``/``burst_json`` format
+a ``Report``. ``Watcher`` wires them to a watchdog observer, the ``IncrementalVault`` and the
+output stream.
 
 Choices the spec leaves open:
 
-- Text output prints the first lint's summary line only, then, per burst that changed
-  something, each new and each fixed finding with a timestamp (at most 200 of each, then a
-  count) and a summary line. ``--quiet`` leaves out the summary lines and the "watching"
-  notice: findings only, as ``lint --quiet``.
+- A report compares findings by identity (``identity.py``); a note renamed (a ``moved`` event
+  whose old path is gone and new path is there once the burst is read) takes its findings'
+  identities to its new path. A finding whose identity stayed but whose record changed (its
+  position; also its message, when a suggestion changed) is ``moved`` in JSON, and nothing in
+  text.
+- The causes are the renames and deletes of files of the vault in the burst, one per file, or
+  one per folder when a whole folder was moved or went. A cause's broken links are the new
+  findings located exactly on a link that reached its file before the burst (so a link the
+  same burst also moved within its note is not counted). Text lists at most 10 causes, then a
+  count; a report with nothing new or fixed prints nothing, causes included.
+- Text output prints the first lint's findings (at most 200, then a count) and its summary
+  line, then, per burst that changed something, its causes, each new and each fixed finding
+  with a timestamp (at most 200 of each, then a count) and a summary line. ``--quiet`` leaves
+  out the summary lines and the "watching" and graph page notices: findings only, as ``lint
+  --quiet``.
 - JSON output prints one object per line: first ``{"kind": "start", ...}`` with every finding
-  as ``new``, then one per burst that touched a file of the vault (``"kind": "update"`` or
-  ``"rescan"``), so an editor plugin can keep the full set of findings from the deltas alone.
+  as ``new``, then one ``"kind": "update"`` per burst that touched a file of the vault (a full
+  rescan has the cause ``{"kind": "rescan"}``), so an editor plugin can keep the full set of
+  findings from the deltas alone. Both carry a ``time``.
+- A baseline (``identity.py``) is read once, when watch starts (``vaultkit baseline`` run
+  meanwhile takes effect at the next start); its line goes to stderr after the first summary,
+  as ``lint`` says it.
 - A burst closes 150 ms after its last event, or 1 s after its first. More than 1,000 paths
   in one burst, or a queue overflow reported by the OS, make it a storm: the paths are dropped
   (memory stays flat), the burst waits for quiet (at most 10 s), and the vault is loaded again
-  once. A change of the config (``.vaultkit.toml`` or ``pyproject.toml`` at the vault root)
-  also reloads the config and rescans; a config that no longer loads (a bad value, which
-  ``lint`` refuses with exit 2) is named in one line on stderr and the previous one is kept.
+  once. A burst due while git holds the repository's ``index.lock`` (a ``checkout``, ``merge``
+  or ``reset`` writing the working tree) waits as a storm does, so the report is of the state
+  the operation leaves, once, not of the files written so far. A change of the config
+  (``.vaultkit.toml`` or ``pyproject.toml`` at the vault root) also reloads the config and
+  rescans; a config that no longer loads (a bad value, which ``lint`` refuses with exit 2) is
+  named in one line on stderr and the previous one is kept.
 - Events ignored: a path with a part whose name starts with ``.``, and the files ``watch``
   writes itself (the ``--graph`` page and the ``--output`` file), by their exact paths. Nothing
   else, because the result must be what a full lint reads, and ``scan_vault`` reads every
@@ -36,21 +56,19 @@ Choices the spec leaves open:
   clone): the folder is checked before and after each burst and every ``poll`` seconds
   (0.5) when nothing happens, as a ``stat`` of its device and inode. A folder that is gone
   prints one line on stderr and nothing more until a folder is back at that path; then it is
-  watched again and rescanned (``--format json`` gets a ``"rescan"`` record), and the
+  watched again and rescanned (``--format json`` gets a ``"rescan"`` cause), and the
   report compares with the last one printed, never with an empty vault, so ``0 notes`` is
   never shown for a vault that is only away.
 - The graph page (``--graph``) is written once after the first lint, then after bursts, by a
   background thread that only ever writes the latest state: the report of a burst is printed
   before the page is touched, and a page still being written never delays the next report.
-  The page is written by ``vaultkit.html.write_page`` from ``vaultkit.graph.build_graph``.
+  It is ``vaultkit.html.graph_page``, the page ``vaultkit graph`` writes, byte for byte.
 """
 
 from __future__ import annotations
 
 import datetime
 import errno
-import importlib
-import importlib.util
 import json
 import logging
 import math
@@ -60,26 +78,29 @@ import stat
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import Any, NamedTuple, Protocol, TextIO
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from vaultkit.config import Config, load_config
+from vaultkit.config import Config, glob_matcher, load_config
+from vaultkit.identity import Identity, finding_id, identities
 from vaultkit.incremental import Delta, IncrementalVault
-from vaultkit.model import Diagnostic, VaultkitError, diagnostic_order
-from vaultkit.report import Context, diagnostic_record, summary, text_report
+from vaultkit.model import Diagnostic, Note, VaultkitError, diagnostic_order
+from vaultkit.report import Context, diagnostic_record, printable, summary, text_report
 from vaultkit.resolve import Vault
+from vaultkit.rules import select_rules
 
 QUIET = 0.15
 MAX_WAIT = 1.0
 STORM = 1000
 STORM_WAIT = 10.0
 TEXT_LIMIT = 200
+CAUSE_LIMIT = 10
 CONFIG_FILES = frozenset({".vaultkit.toml", "pyproject.toml"})
 POLL = 0.5
 _SKIPPED_EVENTS = frozenset({"opened", "closed_no_write"})
@@ -94,10 +115,12 @@ def ignored(path: str, own: Sequence[str] = ()) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """What one event means for the vault: paths to re-check, or a full rescan."""
+    """What one event means for the vault: paths to re-check, or a full rescan; ``moves`` are
+    the renames it reports, ``(from, to)`` (a folder's end with ``/``)."""
 
     paths: tuple[str, ...] = ()
     rescan: bool = False
+    moves: tuple[tuple[str, str], ...] = ()
 
 
 def event_paths(
@@ -127,15 +150,21 @@ def event_paths(
             rescan = True
         if path and not ignored(path, own):
             paths.append(path)
-    return Change(tuple(paths), rescan)
+    moves: tuple[tuple[str, str], ...] = ()
+    if kind == "moved" and len(paths) == 2:
+        slash = "/" if is_directory else ""
+        moves = ((paths[0] + slash, paths[1] + slash),)
+    return Change(tuple(paths), rescan, moves)
 
 
 @dataclass(frozen=True, slots=True)
 class Burst:
-    """Paths that changed together; ``rescan`` when there were too many to count."""
+    """Paths that changed together, and the renames among them; ``rescan`` when there were
+    too many to count."""
 
     paths: frozenset[str]
     rescan: bool = False
+    moves: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(slots=True)
@@ -144,7 +173,8 @@ class Coalescer:
 
     A burst is due ``quiet`` seconds after its last event, or ``max_wait`` seconds after its
     first, whichever comes first. A storm (more than ``storm`` paths, or a rescan request)
-    keeps no paths and is due after ``quiet`` seconds of calm, or ``storm_wait`` at most.
+    keeps no paths and is due after ``quiet`` seconds of calm, or ``storm_wait`` at most. A
+    burst told to ``settle`` (something is still writing the vault) waits as a storm does.
     """
 
     quiet: float = QUIET
@@ -152,18 +182,21 @@ class Coalescer:
     storm: int = STORM
     storm_wait: float = STORM_WAIT
     _paths: set[str] = field(default_factory=set)
+    _moves: list[tuple[str, str]] = field(default_factory=list)
     _rescan: bool = False
+    _settling: bool = False
     _first: float | None = None
     _last: float = 0.0
 
-    def add(self, paths: Iterable[str], now: float) -> None:
-        """Paths changed at ``now``."""
+    def add(self, paths: Iterable[str], now: float, moves: Iterable[tuple[str, str]] = ()) -> None:
+        """Paths changed at ``now``; ``moves`` are the renames among them."""
         paths = list(paths)
         if not paths:
             return
         self._touch(now)
         if not self._rescan:
             self._paths.update(paths)
+            self._moves.extend(moves)
             if len(self._paths) > self.storm:
                 self.rescan(now)
 
@@ -172,6 +205,14 @@ class Coalescer:
         self._touch(now)
         self._rescan = True
         self._paths = set()
+        self._moves = []
+
+    def settle(self, now: float) -> None:
+        """The vault is still being written (a ``git checkout`` holds its lock): the pending
+        burst waits for quiet after this, up to ``storm_wait`` after its first event."""
+        if self._first is not None:
+            self._settling = True
+            self._last = now
 
     def _touch(self, now: float) -> None:
         if self._first is None:
@@ -182,7 +223,7 @@ class Coalescer:
         """When the pending burst is due; None when nothing is pending."""
         if self._first is None:
             return None
-        if self._rescan:
+        if self._rescan or self._settling:
             return min(self._last + self.quiet, self._first + self.storm_wait)
         return min(self._last + self.quiet, self._first + self.max_wait)
 
@@ -191,61 +232,256 @@ class Coalescer:
         deadline = self.deadline()
         if deadline is None or now < deadline:
             return None
-        burst = Burst(frozenset(self._paths), self._rescan)
-        self._paths, self._rescan, self._first = set(), False, None
+        burst = Burst(frozenset(self._paths), self._rescan, tuple(self._moves))
+        self._paths, self._moves, self._first = set(), [], None
+        self._rescan = self._settling = False
         return burst
 
 
-# --- output -----------------------------------------------------------------------------------
+# --- what a report says -----------------------------------------------------------------------
+
+
+class Finding(NamedTuple):
+    """A finding with its identity (cli.md, "What a finding is")."""
+
+    identity: Identity
+    item: Diagnostic
+
+
+@dataclass(frozen=True, slots=True)
+class Cause:
+    """What the person did that a report follows from: ``renamed`` (``path`` → ``to``),
+    ``deleted`` or ``rescan``; ``broken`` counts the links to it the burst broke, ``fixable``
+    those of them ``lint --fix`` repairs."""
+
+    kind: str
+    path: str = ""
+    to: str = ""
+    broken: int = 0
+    fixable: int = 0
+
+    def record(self) -> dict[str, str]:
+        """The cause as ``--format json`` carries it."""
+        if self.kind == "renamed":
+            return {"kind": "renamed", "from": self.path, "to": self.to}
+        if self.kind == "deleted":
+            return {"kind": "deleted", "path": self.path}
+        return {"kind": self.kind}
+
+    def text(self) -> str:
+        """``renamed A.md → B.md: 10 links now broken (fixable: vaultkit lint --fix)``."""
+        if self.kind == "rescan":
+            return "rescanned the vault"
+        if self.kind == "renamed":
+            line, broken = f"renamed {printable(self.path)} → {printable(self.to)}", "now broken"
+        else:
+            line, broken = f"deleted {printable(self.path)}", "broken"
+        if self.broken:
+            line += f": {self.broken:,} link{'s' if self.broken != 1 else ''} {broken}"
+        if self.fixable:
+            count = "" if self.fixable == self.broken else f"{self.fixable:,} "
+            line += f" ({count}fixable: vaultkit lint --fix)"
+        return line
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """What one burst changed for a person: findings new, fixed, and only moved (same
+    identity, another position or message), and what caused it."""
+
+    new: tuple[Finding, ...] = ()
+    fixed: tuple[Finding, ...] = ()
+    moved: tuple[Finding, ...] = ()
+    causes: tuple[Cause, ...] = ()
+
+    @property
+    def rescan(self) -> bool:
+        """Whether the whole vault was read again."""
+        return any(cause.kind == "rescan" for cause in self.causes)
+
+
+def _record(found: Finding) -> dict[str, object]:
+    return diagnostic_record(found.item, finding_id(found.identity))
 
 
 def _time(when: datetime.datetime) -> str:
     return when.isoformat(timespec="milliseconds")
 
 
-def burst_json(kind: str, delta: Delta, notes: int, problems: int, when: datetime.datetime) -> str:
+def start_json(found: Sequence[Finding], notes: int, when: datetime.datetime) -> str:
+    """The first line of ``--format json``: every finding shown, and the totals."""
+    record = {
+        "time": _time(when),
+        "kind": "start",
+        "new": [_record(item) for item in found],
+        "notes": notes,
+        "problems": len(found),
+    }
+    return json.dumps(record, ensure_ascii=False) + "\n"
+
+
+def burst_json(report: Report, notes: int, problems: int, when: datetime.datetime) -> str:
     """One line of ``--format json``: what a burst changed, and the totals after it."""
     record = {
         "time": _time(when),
-        "kind": kind,
-        "new": [diagnostic_record(item) for item in delta.new],
-        "fixed": [diagnostic_record(item) for item in delta.fixed],
+        "kind": "update",
+        "causes": [cause.record() for cause in report.causes],
+        "new": [_record(item) for item in report.new],
+        "fixed": [_record(item) for item in report.fixed],
+        "moved": [_record(item) for item in report.moved],
         "notes": notes,
         "problems": problems,
     }
     return json.dumps(record, ensure_ascii=False) + "\n"
 
 
+def _listed(items: Sequence[Diagnostic], context: Context) -> list[str]:
+    """The text report's lines for at most ``TEXT_LIMIT`` findings, then how many more."""
+    lines = text_report(items[:TEXT_LIMIT], context).splitlines()[:-1]
+    if len(items) > TEXT_LIMIT:
+        more = len(items) - TEXT_LIMIT
+        lines.append(f"... and {more:,} more ('vaultkit lint' lists them all)")
+    return lines
+
+
+def start_text(found: Sequence[Diagnostic], context: Context, quiet: bool = False) -> str:
+    """The findings as ``lint`` lists them (at most ``TEXT_LIMIT``), then the summary line."""
+    lines = _listed(found, context)
+    if not quiet:
+        lines.append(summary(found, context.note_count))
+    return "".join(line + "\n" for line in lines)
+
+
 def burst_text(
-    kind: str,
-    delta: Delta,
+    report: Report,
     found: Sequence[Diagnostic],
     context: Context,
     when: datetime.datetime,
     quiet: bool = False,
 ) -> str:
-    """Text lines for one burst: new and fixed findings with a timestamp, then a summary
-    (not when ``quiet``).
+    """Text lines for one burst, each with a timestamp: its causes, the new and the fixed
+    findings, then a summary (not when ``quiet``). Empty when nothing is new or fixed.
 
     At most ``TEXT_LIMIT`` findings of each kind are listed (a ``git checkout`` can change
-    thousands); the JSON output always has them all.
+    thousands), and ``CAUSE_LIMIT`` causes; the JSON output always has them all.
     """
+    if not (report.new or report.fixed or report.rescan):
+        return ""
     stamp = when.strftime("%H:%M:%S")
-    lines = []
-    for label, items in (("new  ", delta.new), ("fixed", delta.fixed)):
-        shown = items[:TEXT_LIMIT]
-        if shown:
-            for line in text_report(shown, context).splitlines()[:-1]:
-                lines.append(f"{stamp} {label} {line}")
-        if len(items) > len(shown):
-            more = len(items) - len(shown)
-            lines.append(f"{stamp} {label} ... and {more:,} more ('vaultkit lint' lists them all)")
-    what = f"{len(delta.new):,} new, {len(delta.fixed):,} fixed"
-    if kind == "rescan":
+    shown = [cause.text() for cause in report.causes if cause.kind != "rescan"]
+    lines = [f"{stamp} {line}" for line in shown[:CAUSE_LIMIT]]
+    if len(shown) > CAUSE_LIMIT:
+        lines.append(f"{stamp} ... and {len(shown) - CAUSE_LIMIT:,} more files renamed or deleted")
+    for label, items in (("new  ", report.new), ("fixed", report.fixed)):
+        listed = _listed([item.item for item in items], context)
+        lines += [f"{stamp} {label} {line}" for line in listed]
+    what = f"{len(report.new):,} new, {len(report.fixed):,} fixed"
+    if report.rescan:
         what = f"rescanned the vault: {what}"
     if not quiet:
         lines.append(f"{stamp} {what}; {summary(found, context.note_count)}")
     return "".join(line + "\n" for line in lines)
+
+
+# --- the findings a person has seen -----------------------------------------------------------
+
+
+class Shown:
+    """The findings last reported, by note and identity, with the baseline's hidden ones out.
+
+    ``diff`` compares a note's findings now with those last reported by identity, so a
+    finding that only moved (a line added above it; its note renamed, given as ``renames``)
+    is neither new nor fixed.
+    """
+
+    def __init__(self, baseline: frozenset[Identity] = frozenset()) -> None:
+        self.baseline = baseline
+        self.hidden = 0
+        self._by_path: dict[str, dict[Identity, Diagnostic]] = {}
+        self._hidden: dict[str, int] = {}
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def findings(self) -> list[Diagnostic]:
+        """Every finding shown, in no particular order."""
+        return [item for found in self._by_path.values() for item in found.values()]
+
+    def diff(
+        self,
+        paths: Iterable[str],
+        findings: Callable[[str], Sequence[Diagnostic]],
+        note: Callable[[str], Note | None],
+        renames: Mapping[str, str] | None = None,
+    ) -> tuple[list[Finding], list[Finding], list[Finding]]:
+        """Take the findings of ``paths`` as they now are; return them new, fixed and moved."""
+        for old, new in (renames or {}).items():
+            if old in self._by_path:
+                self._set(new, {key._replace(path=new): item for key, item in self._pop(old)})
+        added, gone, moved = [], [], []
+        for path in sorted(set(paths)):
+            before = self._by_path.get(path, {})
+            items = findings(path)
+            now: dict[Identity, Diagnostic] = {}
+            hidden = 0
+            for key, item in zip(identities(items, _one(path, note(path))), items, strict=True):
+                if key in self.baseline:
+                    hidden += 1
+                else:
+                    now[key] = item
+            for key, item in now.items():
+                old_item = before.get(key)
+                if old_item is None:
+                    added.append(Finding(key, item))
+                elif _record_key(old_item) != _record_key(item):
+                    moved.append(Finding(key, item))
+            gone += [Finding(key, item) for key, item in before.items() if key not in now]
+            self._pop(path)
+            self._set(path, now, hidden)
+        return sorted(added, key=_order), sorted(gone, key=_order), sorted(moved, key=_order)
+
+    def paths(self) -> set[str]:
+        """The notes with a finding (shown or hidden)."""
+        return set(self._by_path) | set(self._hidden)
+
+    def _pop(self, path: str) -> list[tuple[Identity, Diagnostic]]:
+        found = self._by_path.pop(path, {})
+        self._count -= len(found)
+        self.hidden -= self._hidden.pop(path, 0)
+        return list(found.items())
+
+    def _set(self, path: str, found: dict[Identity, Diagnostic], hidden: int = 0) -> None:
+        if found:
+            self._by_path[path] = found
+            self._count += len(found)
+        if hidden:
+            self._hidden[path] = hidden
+            self.hidden += hidden
+
+
+def _order(found: Finding) -> tuple[str, int, int, str]:
+    return diagnostic_order(found.item)
+
+
+def _one(path: str, note: Note | None) -> dict[str, Note]:
+    return {path: note} if note is not None else {}
+
+
+def _record_key(item: Diagnostic) -> tuple[object, ...]:
+    # ``Diagnostic`` equality compares the location only; a report compares everything.
+    return (
+        item.path,
+        item.line,
+        item.column,
+        item.code,
+        item.name,
+        item.severity,
+        item.message,
+        item.fix,
+        item.suggestions,
+        item.suggested,
+    )
 
 
 # --- the graph page ---------------------------------------------------------------------------
@@ -254,17 +490,11 @@ GraphWrite = Callable[[Vault, Sequence[Diagnostic], Path], None]
 
 
 def write_graph_page(vault: Vault, diagnostics: Sequence[Diagnostic], path: Path) -> None:
-    """Write the graph page through ``vaultkit.html`` (imported only when a page is asked for)."""
-    graph: Any = importlib.import_module("vaultkit.graph")
-    html: Any = importlib.import_module("vaultkit.html")
-    page = graph.build_graph(vault, diagnostics)
-    obsidian = (vault.root / ".obsidian").is_dir()
-    html.write_page(page, path, vault_name=vault.root.name, obsidian=obsidian)
+    """Write the page ``vaultkit graph`` writes for this state (``vaultkit.html.graph_page``;
+    imported when a page is first asked for: it loads networkx, pyvis and Jinja)."""
+    from vaultkit.html import graph_page, write_file
 
-
-def _check_graph_writer(write: GraphWrite) -> None:
-    if write is write_graph_page and importlib.util.find_spec("vaultkit.html") is None:
-        raise VaultkitError("--graph: this installation has no graph page writer (vaultkit.html)")
+    write_file(path, graph_page(vault, diagnostics, vault.config))
 
 
 class GraphWriter:
@@ -424,28 +654,116 @@ def folder_of(root: Path) -> Folder | None:
     return (info.st_dev, info.st_ino) if stat.S_ISDIR(info.st_mode) else None
 
 
-def combined(first: Delta, then: Delta) -> Delta:
-    """One delta for two in a row: a finding the second takes back is in neither list."""
-    if not (first.new or first.fixed or first.files):
-        return then
-    gone = {_identity(item) for item in then.fixed}
-    back = {_identity(item) for item in then.new}
-    earlier_new = {_identity(item) for item in first.new}
-    earlier_fixed = {_identity(item) for item in first.fixed}
-    new = [item for item in first.new if _identity(item) not in gone]
-    new += [item for item in then.new if _identity(item) not in earlier_fixed]
-    fixed = [item for item in first.fixed if _identity(item) not in back]
-    fixed += [item for item in then.fixed if _identity(item) not in earlier_new]
-    return Delta(
-        tuple(sorted(new, key=diagnostic_order)),
-        tuple(sorted(fixed, key=diagnostic_order)),
-        first.files | then.files,
-    )
+def git_lock(root: Path) -> Path | None:
+    """The index lock of the git repository holding ``root``, or None outside one: git holds
+    it while ``checkout``, ``merge`` or ``reset`` write the working tree."""
+    for folder in (root, *root.parents):
+        dot = folder / ".git"
+        try:
+            if dot.is_dir():
+                return dot / "index.lock"
+            if dot.is_file():  # a worktree or a submodule: ``gitdir: PATH``
+                text = dot.read_text(encoding="utf-8", errors="replace").strip()
+                return folder / text.removeprefix("gitdir:").strip() / "index.lock"
+        except OSError:
+            return None
+    return None
 
 
-def _identity(item: Diagnostic) -> tuple[object, ...]:
-    # ``Diagnostic`` equality compares the location only; a delta compares everything.
-    return (item.path, item.line, item.column, item.code, item.name, item.message, item.fix)
+Position = tuple[str, int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class _Before:
+    """What the engine knew before a burst that its causes need: the files of the vault the
+    burst names (and those under a folder that went), and the links that reached them."""
+
+    known: frozenset[str]
+    moves: tuple[tuple[str, str], ...]
+    reach: dict[Position, str]
+
+    @classmethod
+    def take(
+        cls, engine: IncrementalVault, paths: Iterable[str], moves: tuple[tuple[str, str], ...]
+    ) -> _Before:
+        root = engine.root
+        known = {path for path in paths if engine.knows(path)}
+        folders = [source for source, _ in moves if source.endswith("/")]
+        folders += [
+            path + "/"
+            for path in paths
+            if path not in known and not os.path.lexists(os.path.join(root, path))
+        ]
+        if folders:
+            prefixes = tuple(folders)
+            known.update(path for path in engine.notes if path.startswith(prefixes))
+        reach: dict[Position, str] = {}
+        for path in known:
+            for source in engine.linking(path):
+                for edge in engine.edges_of(source):
+                    if edge.resolved == path and source != path:
+                        reach[(source, edge.link.line, edge.link.column)] = path
+        return cls(frozenset(known), moves, reach)
+
+    def outcome(self, engine: IncrementalVault) -> tuple[dict[str, str], list[str]]:
+        """The renames (old path → new path) and the deletes the burst made."""
+        gone = {path for path in self.known if not engine.knows(path)}
+        renames: dict[str, str] = {}
+        origin: dict[str, str] = {}
+        for source, destination in self.moves:
+            if source.endswith("/"):
+                for path in gone:
+                    moved = destination + path[len(source) :]
+                    if path.startswith(source) and engine.knows(moved):
+                        renames[path] = moved
+            else:
+                origin[destination] = origin.pop(source, source)
+        for destination, source in origin.items():
+            if source in gone and source != destination and engine.knows(destination):
+                renames[source] = destination
+        return renames, sorted(gone - renames.keys())
+
+    def causes(
+        self, root: Path, renames: dict[str, str], deleted: list[str], new: Sequence[Finding]
+    ) -> list[Cause]:
+        """One cause per renamed or deleted file or folder, with the links it broke."""
+        groups: dict[tuple[str, str, str], set[str]] = {}
+        folders = [(a, b) for a, b in self.moves if a.endswith("/")]
+        for source, destination in sorted(renames.items()):
+            key = ("renamed", source, destination)
+            for folder, moved in folders:
+                if source.startswith(folder) and destination == moved + source[len(folder) :]:
+                    key = ("renamed", folder, moved)
+                    break
+            groups.setdefault(key, set()).add(source)
+        for path in deleted:
+            top = path
+            parent = path.rpartition("/")[0]
+            while parent and not os.path.lexists(os.path.join(root, parent)):
+                top = parent + "/"
+                parent = parent.rpartition("/")[0]
+            groups.setdefault(("deleted", top, ""), set()).add(path)
+        broken: dict[str, list[Diagnostic]] = {}
+        for found in new:
+            item = found.item
+            reached = self.reach.get((item.path, item.line, item.column))
+            if reached is not None:
+                broken.setdefault(reached, []).append(item)
+        causes = []
+        for (kind, path, to), files in groups.items():
+            items = [item for file in files for item in broken.get(file, ())]
+            fixable = sum(1 for item in items if item.fix is not None and item.fix.safe)
+            causes.append(Cause(kind, path, to, len(items), fixable))
+        return causes
+
+
+def _known_line(name: str, hidden: int, fixed: int) -> str:
+    """``3,359 known problems hidden by .vaultkit-baseline.json (12 fixed since: …)``, as
+    ``lint`` says it."""
+    line = f"{hidden:,} known problem{'s' if hidden != 1 else ''} hidden by {name}"
+    if fixed:
+        line += f" ({fixed:,} fixed since: run vaultkit baseline to shrink it)"
+    return printable(line)
 
 
 class Watcher:
@@ -471,6 +789,7 @@ class Watcher:
         coalescer: Coalescer | None = None,
         clock: Callable[[], float] = time.monotonic,
         poll: float = POLL,
+        baseline: tuple[str, frozenset[Identity]] | None = None,
     ) -> None:
         self.root = root
         self.config = config
@@ -500,8 +819,9 @@ class Watcher:
         # The folder was deleted, moved or replaced: it must be found and watched again.
         self._lost = False
         self._missing = False
-        # What the engine changed that was never reported (the folder went during a burst).
-        self._held = Delta()
+        self._baseline = baseline
+        self.shown = Shown(baseline[1] if baseline is not None else frozenset())
+        self._git_lock = git_lock(Path(os.path.abspath(root)))
 
     def _vault_path(self, path: Path | None) -> str | None:
         if path is None:
@@ -517,8 +837,6 @@ class Watcher:
 
     def run(self) -> int:
         """Watch until Ctrl-C or ``stop``; returns the exit code (0)."""
-        if self._graph_path is not None:
-            _check_graph_writer(self._write_graph)
         log = logging.getLogger("watchdog")
         overflow = _Overflow(self.events, self.err)
         log.addHandler(overflow)
@@ -557,16 +875,39 @@ class Watcher:
         engine = self.engine
         assert engine is not None
         found = engine.diagnostics()
+        shown, _, _ = self.shown.diff({item.path for item in found}, engine.findings, _note(engine))
         if self.fmt == "json":
-            delta = Delta(tuple(found), ())
-            self._emit(burst_json("start", delta, engine.note_count, len(found), _now()))
-        elif not self.quiet:
-            self._emit(summary(found, engine.note_count) + "\n")
+            self._emit(start_json(shown, engine.note_count, _now()))
+        else:
+            context = Context(self.root, self.cwd, engine.note_count, self.color)
+            self._emit(start_text([item.item for item in shown], context, self.quiet))
         if not self.quiet:
+            if self._baseline is not None:
+                self._say_known(found)
             self._say(f"vaultkit: watching {self.root} (Ctrl-C to stop)")
         if self._graph_path is not None:
+            if not self.quiet:
+                self._say(f"vaultkit: graph page {self._graph_path} (rewritten after each report)")
             self._graph = GraphWriter(self._graph_path, self._write_graph, self.err)
             self._graph_due = True
+
+    def _say_known(self, found: Sequence[Diagnostic]) -> None:
+        """The baseline's line: what it hides, and its entries no finding has any more (among
+        the rules run and the notes linted)."""
+        assert self._baseline is not None and self.engine is not None
+        name, entries = self._baseline
+        config = self.engine.config
+        rules = select_rules(self.select or config.select, (*config.ignore, *self.ignore))
+        codes = {rule.code for rule in rules}
+        excluded = glob_matcher(config.exclude)
+        current = set(identities(found, dict(self.engine.notes)))
+        fixed = sum(
+            1
+            for entry in entries
+            if entry not in current and entry.code in codes and not excluded(entry.path)
+        )
+        if self.shown.hidden or fixed:
+            self._say(_known_line(name, self.shown.hidden, fixed))
 
     def _loop(self, engine: IncrementalVault) -> None:
         coalescer = self.coalescer
@@ -576,7 +917,7 @@ class Watcher:
                     return
                 self._watch()
                 self._lost = False
-                self._apply(engine, "rescan", lambda: engine.rescan(self._reload_config()))
+                self._apply(engine, lambda: engine.rescan(self._reload_config()))
                 continue
             deadline = coalescer.deadline()
             if deadline is None and self._graph_due and self.events.empty():
@@ -594,12 +935,16 @@ class Watcher:
                 if change is not None:
                     if change.rescan:
                         coalescer.rescan(self.clock())
-                    coalescer.add(change.paths, self.clock())
+                    coalescer.add(change.paths, self.clock(), change.moves)
                 try:
                     change = self.events.get_nowait()
                 except queue.Empty:
                     break
-            burst = coalescer.take(self.clock())
+            now = self.clock()
+            due = coalescer.deadline()
+            if due is not None and now >= due and self._git_busy():
+                coalescer.settle(now)  # report the state the operation leaves, once
+            burst = coalescer.take(now)
             if burst is not None:
                 self._burst(engine, burst)
             elif idle and folder_of(self.root) != self._folder:
@@ -631,19 +976,27 @@ class Watcher:
                 "(Ctrl-C to stop)"
             )
 
+    def _git_busy(self) -> bool:
+        return self._git_lock is not None and os.path.lexists(self._git_lock)
+
     def _burst(self, engine: IncrementalVault, burst: Burst) -> None:
         if burst.rescan:
-            self._apply(engine, "rescan", lambda: engine.rescan(self._reload_config()))
+            self._apply(engine, lambda: engine.rescan(self._reload_config()))
             return
         paths = set(burst.paths)
         for path in self._own:
             # A file ``watch`` writes is a file of the vault once written; its events are not.
             if engine.knows(path) != os.path.lexists(os.path.join(self.root, path)):
                 paths.add(path)
-        self._apply(engine, "update", lambda: engine.update(paths))
+        before = _Before.take(engine, paths, burst.moves)
+        self._apply(engine, lambda: engine.update(paths), before)
 
-    def _apply(self, engine: IncrementalVault, kind: str, change: Callable[[], Delta]) -> None:
-        """Run ``change`` on the engine and report it, unless the folder went meanwhile."""
+    def _apply(
+        self, engine: IncrementalVault, change: Callable[[], Delta], before: _Before | None = None
+    ) -> None:
+        """Run ``change`` on the engine (a rescan when ``before`` is None) and report what
+        changed since the last report, unless the folder went meanwhile (then the rescan
+        that follows its return reports it)."""
         folder = self._folder
         if folder_of(self.root) != folder:
             self._lose()
@@ -654,21 +1007,32 @@ class Watcher:
             if folder_of(self.root) == folder:
                 raise
             delta = Delta()  # the folder went before the vault could be loaded
-        delta = combined(self._held, delta)
         if folder_of(self.root) != folder:
-            self._held = delta
             self._lose()
             return
-        self._held = Delta()
-        if kind == "update" and not delta.files:
+        if before is not None and not delta.files:
             return
-        found = list(engine.unsorted())
+        touched = set(delta.files)
+        touched.update(item.path for item in (*delta.new, *delta.fixed))
+        renames: dict[str, str] = {}
+        causes = [Cause("rescan")]
+        if before is None:
+            touched |= self.shown.paths() | {item.path for item in engine.unsorted()}
+        else:
+            renames, deleted = before.outcome(engine)
+            touched.update(renames.values())
+        new, fixed, moved = self.shown.diff(touched, engine.findings, _note(engine), renames)
+        if before is not None:
+            causes = before.causes(self.root, renames, deleted, new)
+        report = Report(tuple(new), tuple(fixed), tuple(moved), tuple(causes))
         when = _now()
         if self.fmt == "json":
-            self._emit(burst_json(kind, delta, engine.note_count, len(found), when))
-        elif delta.new or delta.fixed or kind == "rescan":
+            self._emit(burst_json(report, engine.note_count, len(self.shown), when))
+        else:
             context = Context(self.root, self.cwd, engine.note_count, self.color)
-            self._emit(burst_text(kind, delta, found, context, when, self.quiet))
+            text = burst_text(report, self.shown.findings(), context, when, self.quiet)
+            if text:
+                self._emit(text)
         self._graph_due = self._graph is not None
 
     def _reload_config(self) -> Config:
@@ -691,6 +1055,10 @@ class Watcher:
     def _say(self, line: str) -> None:
         self.err.write(line + "\n")
         self.err.flush()
+
+
+def _note(engine: IncrementalVault) -> Callable[[str], Note | None]:
+    return engine.notes.get
 
 
 def _now() -> datetime.datetime:
