@@ -177,9 +177,9 @@ QUADRATIC_SHAPES = {
 @pytest.mark.parametrize("name", QUADRATIC_SHAPES)
 def test_quadratic_shapes_scan_fast_and_agree_with_mistune(name: str) -> None:
     body = QUADRATIC_SHAPES[name]
-    started = time.perf_counter()
+    started = time.process_time()
     ours = _ours(body, 1)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert ours == reference_links(body)
     assert elapsed < 0.5, f"{len(body)} characters took {elapsed:.2f} s"
 
@@ -193,8 +193,8 @@ def test_budget_table_note_lints_fast_and_keeps_its_links(make_vault: MakeVault)
         "plan.md": "[[Budget 2024]]",
     }
     assert len(files["Budget 2024.md"].encode()) > 160_000
-    started = time.perf_counter()
+    started = time.process_time()
     found = codes(lint(make_vault(files, parse_timeout=2.0)))
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert found == []
     assert elapsed < 1.0, f"lint took {elapsed:.2f} s"

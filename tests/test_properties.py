@@ -83,7 +83,8 @@ def test_random_frontmatter(text: str) -> None:
 
 # Ordinary text that costs a naive scanner quadratic time (bad-inputs.md), repeated up to a
 # few hundred KB, two shapes after each other, then links: each example must scan in well
-# under a second and find what mistune's full parse finds.
+# under a second of CPU (not wall time: other processes share the machine) and find what
+# mistune's full parse finds.
 QUADRATIC_UNITS = [
     "| 2024-03-01 | rent | $12.50 | $1,204.25 |\n",
     "$a ",
@@ -111,9 +112,9 @@ quadratic = st.tuples(
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(quadratic)
 def test_quadratic_shapes_scan_fast_and_agree_with_mistune(text: str) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     body = scan_body(text)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert elapsed < 0.5, f"{len(text)} characters took {elapsed:.2f} s"
     kinds = {LinkKind.FIELD: "wikilink"}
     ours = [(kinds.get(link.kind, link.kind.value), link.target) for link in body.links]
