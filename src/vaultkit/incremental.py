@@ -614,16 +614,15 @@ class IncrementalVault:
                 named |= self._broken
             exact = dirty | named
             notes = sorted(named & self._notes.keys())
-            # Every note in view (for the names), the links of the named ones only, and an
-            # index with every alias; a new index object only when the names moved, since the
-            # suggester built from every name is kept per index object.
+            # The links of the named notes, an index with every alias, and the notes themselves
+            # (not a new view of them): the suggester built from every name is kept per index
+            # and notes object, so it is built again only when the names moved.
             if self._name_index is None or work.names or work.aliases or work.outside:
                 self._name_index = Index(
                     self._names, self._paths, self._aliases, self._index.outside
                 )
-            every = list(self._notes)
             edges = self._out_edges(notes)
-            self._run(NAME_CODES, exact, every, (), edges, self._name_index, before)
+            self._run(NAME_CODES, exact, self._notes, (), edges, self._name_index, before)
         if self._codes & ORPHAN_CODES:
             edges = [edge for path in focus for edge in self._edges[path] if edge.is_parent]
             edges += [witness for path in focus if (witness := self._witness(path))]
@@ -645,17 +644,17 @@ class IncrementalVault:
         self,
         codes: frozenset[str],
         exact: set[str],
-        notes: Sequence[str],
+        notes: Sequence[str] | Mapping[str, Note],
         attachments: tuple[str, ...],
         edges: Iterable[Edge],
         index: Index,
         before: dict[str, tuple[Diagnostic, ...]],
     ) -> None:
-        """Run the rules ``codes`` on a focused view; replace their findings in ``exact``."""
+        """Run the rules ``codes`` on a view of ``edges`` and of ``notes`` (the paths to iterate
+        over, or the mapping to use as it is); replace their findings in ``exact``."""
         wanted = sorted(self._codes & codes)
-        view = Vault(
-            self.root, self.config, _Focus(self._notes, notes), attachments, index, tuple(edges)
-        )
+        shown = notes if isinstance(notes, Mapping) else _Focus(self._notes, notes)
+        view = Vault(self.root, self.config, shown, attachments, index, tuple(edges))
         found: dict[str, list[Diagnostic]] = {}
         for item in lint(view, wanted, (), exact):
             found.setdefault(item.path, []).append(item)
