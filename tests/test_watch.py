@@ -814,6 +814,24 @@ def test_the_start_lists_the_findings_then_the_summary(tmp_path: Path) -> None:
     assert lines[2].startswith("2 problems (2 errors) in 2 notes")
 
 
+def test_the_start_summary_counts_the_fixable_as_lint_does(tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    write_files(root, {"p/Index.md": "[[q/Index]]", "q/Index.md": "[[a]]", "a.md": "[[Index]]"})
+    running = Running(root, fmt="text")
+    try:
+        summary = running.out.next(lambda line: "problem" in line)
+    finally:
+        running.stop()
+    lint_summary = subprocess.run(
+        [sys.executable, "-m", "vaultkit", "lint", "--vault", str(root)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src"), "NO_COLOR": "1"},
+    ).stdout.splitlines()[-1]
+    assert "fixable" in lint_summary
+    assert summary == lint_summary
+
+
 def test_the_start_lists_at_most_the_text_limit(tmp_path: Path) -> None:
     root = tmp_path / "vault"
     write_files(root, {"hub.md": "".join(f"[[gone {n}]]\n" for n in range(TEXT_LIMIT + 5))})
@@ -884,6 +902,26 @@ def test_an_obsidian_rename_changes_nothing(tmp_path: Path) -> None:
     moved = {item["path"]: item["id"] for item in record["moved"]}
     assert list(moved) == ["New.md"]
     assert moved["New.md"] not in _ids(start["new"])  # its note is part of what it is
+
+
+def test_an_obsidian_rename_keeps_a_broken_heading_link_to_it(tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    write_files(
+        root, {"a.md": "[[Old#Nope]] [[b]]\n", "b.md": "[[a]]\n", "Old.md": "[[a]]\n# Yes\n"}
+    )
+    running = Running(root)
+    try:
+        start = running.record("start")
+        os.rename(root / "Old.md", root / "New.md")
+        write_files(root, {"a.md": "[[New#Nope]] [[b]]\n"})
+        running.watcher.events.put(Change(("Old.md", "New.md"), moves=(("Old.md", "New.md"),)))
+        running.push("a.md")
+        record = running.record()
+    finally:
+        running.stop()
+    assert _paths(start["new"]) == [("a.md", "VK102")]
+    assert (record["new"], record["fixed"]) == ([], [])
+    assert _paths(record["moved"]) == [("a.md", "VK102")]
 
 
 def test_a_rename_without_updated_links_names_its_cause_first(tmp_path: Path) -> None:

@@ -345,10 +345,10 @@ def _listed(items: Sequence[Diagnostic], context: Context) -> list[str]:
 
 
 def start_text(found: Sequence[Diagnostic], context: Context, quiet: bool = False) -> str:
-    """The findings as ``lint`` lists them (at most ``TEXT_LIMIT``), then the summary line."""
+    """The findings as ``lint`` lists them (at most ``TEXT_LIMIT``), then its summary line."""
     lines = _listed(found, context)
     if not quiet:
-        lines.append(summary(found, context.note_count))
+        lines.append(text_report(found, context).rpartition("\n")[0].rpartition("\n")[2])
     return "".join(line + "\n" for line in lines)
 
 
@@ -680,7 +680,8 @@ class _Before:
 
     known: frozenset[str]
     moves: tuple[tuple[str, str], ...]
-    reach: dict[Position, str]
+    # Where each link to them was, and which file and heading or block it reached.
+    reach: dict[Position, tuple[str, str | None]]
 
     @classmethod
     def take(
@@ -697,12 +698,13 @@ class _Before:
         if folders:
             prefixes = tuple(folders)
             known.update(path for path in engine.notes if path.startswith(prefixes))
-        reach: dict[Position, str] = {}
+        reach: dict[Position, tuple[str, str | None]] = {}
         for path in known:
             for source in engine.linking(path):
                 for edge in engine.edges_of(source):
                     if edge.resolved == path and source != path:
-                        reach[(source, edge.link.line, edge.link.column)] = path
+                        link = edge.link
+                        reach[(source, link.line, link.column)] = (path, link.subpath)
         return cls(frozenset(known), moves, reach)
 
     def outcome(self, engine: IncrementalVault) -> tuple[dict[str, str], list[str]]:
@@ -748,13 +750,55 @@ class _Before:
             item = found.item
             reached = self.reach.get((item.path, item.line, item.column))
             if reached is not None:
-                broken.setdefault(reached, []).append(item)
+                broken.setdefault(reached[0], []).append(item)
         causes = []
         for (kind, path, to), files in groups.items():
             items = [item for file in files for item in broken.get(file, ())]
             fixable = sum(1 for item in items if item.fix is not None and item.fix.safe)
             causes.append(Cause(kind, path, to, len(items), fixable))
         return causes
+
+
+def relinked(
+    engine: IncrementalVault,
+    before: _Before,
+    renames: Mapping[str, str],
+    new: list[Finding],
+    fixed: list[Finding],
+) -> tuple[list[Finding], list[Finding], list[Finding]]:
+    """Pair the findings of links rewritten to follow a rename (``[[Old#Nope]]`` become
+    ``[[New#Nope]]``, as Obsidian does): same note, same rule, the old link reached the old
+    path and the new one reaches the new path, with the same heading or block. Their subject
+    changed with the link's text, but they are the same problem: moved, not new and fixed.
+    Returns new, fixed and the pairs' new findings."""
+    waiting: dict[tuple[str, str, str, str | None], list[Finding]] = {}
+    for found in fixed:
+        item = found.item
+        reached = before.reach.get((item.path, item.line, item.column))
+        if reached is not None and reached[0] in renames:
+            key = (item.path, item.code, renames[reached[0]], reached[1])
+            waiting.setdefault(key, []).append(found)
+    if not waiting:
+        return new, fixed, []
+    paired: list[Finding] = []
+    taken: set[int] = set()
+    for found in new:
+        item = found.item
+        for edge in engine.edges_of(item.path):
+            link = edge.link
+            if (link.line, link.column) != (item.line, item.column) or edge.resolved is None:
+                continue
+            old = waiting.get((item.path, item.code, edge.resolved, link.subpath))
+            if old:
+                taken.add(id(old.pop(0)))
+                paired.append(found)
+            break
+    kept = {id(found) for found in paired}
+    return (
+        [found for found in new if id(found) not in kept],
+        [found for found in fixed if id(found) not in taken],
+        paired,
+    )
 
 
 def _known_line(name: str, hidden: int, fixed: int) -> str:
@@ -1023,6 +1067,9 @@ class Watcher:
             touched.update(renames.values())
         new, fixed, moved = self.shown.diff(touched, engine.findings, _note(engine), renames)
         if before is not None:
+            if renames:
+                new, fixed, paired = relinked(engine, before, renames, new, fixed)
+                moved = sorted([*moved, *paired], key=_order)
             causes = before.causes(self.root, renames, deleted, new)
         report = Report(tuple(new), tuple(fixed), tuple(moved), tuple(causes))
         when = _now()
