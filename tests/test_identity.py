@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MakeVault, write_files
-from vaultkit.config import Config
+from tests.conftest import MakeVault, corpus, write_files
+from vaultkit.config import Config, load_config
 from vaultkit.identity import (
     Identity,
     apply_baseline,
@@ -15,8 +15,10 @@ from vaultkit.identity import (
     finding_id,
     identities,
     parse_baseline,
+    quick_subject,
 )
 from vaultkit.model import VaultkitError
+from vaultkit.read import read_bytes, text_of
 from vaultkit.resolve import Vault
 from vaultkit.vault import lint, load_vault
 
@@ -122,3 +124,38 @@ def test_a_stale_entry_never_hides_a_new_finding_elsewhere(make_vault: MakeVault
     assert (split.hidden, split.fixed) == (1, 1)
     scoped = apply_baseline(found, ids, baseline, in_scope=lambda entry: entry.path == "a.md")
     assert scoped.fixed == 0
+
+
+def _lines(vault: Vault) -> dict[str, list[str]]:
+    texts = {}
+    for path in vault.notes:
+        data = read_bytes(vault.root, path)
+        text = text_of(data, vault.config.max_file_size) if isinstance(data, bytes) else data
+        texts[path] = text.split("\n") if isinstance(text, str) else []
+    return texts
+
+
+@pytest.mark.parametrize("name", ["knowledge-garden", "kepano-obsidian"])
+def test_reading_a_link_from_its_line_gives_the_parse_s_answer(name: str) -> None:
+    """Findings on a wikilink or embed get their subject from the line alone (no parse):
+    over every finding of the real vaults, that answer is the parse's."""
+    root = corpus(name)
+    vault = load_vault(root, load_config(root), use_cache=False)
+    found = lint(vault)
+    lines = _lines(vault)
+    quick = [quick_subject(item, lines[item.path]) for item in found]
+    assert any(subject for subject in quick)
+    assert identities(found, dict(vault.notes)) == identities(found, dict(vault.notes), lines)
+
+
+def test_a_wikilink_ends_at_its_first_closing_brackets(make_vault: MakeVault) -> None:
+    files = {
+        "a.md": "x [[Gone]]] and ![[Lost|a]b]] [[]] `[[code]]` [[t#h|d]]\n",
+        "b.md": '---\nup: [[Gone]]\nrel: "[[Far]]"\n---\n[[a]] [x](Nowhere.md)\n',
+    }
+    vault = make_vault(files)
+    found = lint(vault)
+    lines = _lines(vault)
+    assert identities(found, dict(vault.notes)) == identities(found, dict(vault.notes), lines)
+    quick = [quick_subject(item, lines[item.path]) for item in found if item.path == "a.md"]
+    assert quick[0] == "[[Gone]]"

@@ -34,10 +34,12 @@ from vaultkit.identity import (
     finding_id,
     identities,
     parse_baseline,
+    quick_subject,
 )
 from vaultkit.model import Diagnostic, Severity, VaultkitError, diagnostic_order
 from vaultkit.move import move_command
 from vaultkit.parallel import parse_paths
+from vaultkit.read import read_bytes, text_of
 from vaultkit.report import LINK_REPORTERS, REPORTERS, Context, printable, printable_graph
 from vaultkit.resolve import Vault
 from vaultkit.rules import RULES, Rule, find_rule, select_rules
@@ -477,10 +479,24 @@ def _everything(path: str) -> bool:
 
 
 def _identities(root: Path, config: Config, found: Sequence[Diagnostic]) -> list[Identity]:
-    """Each finding's identity; the notes whose findings are about a link or an alias are
-    parsed again for their text (a note-level finding needs none)."""
-    holding = sorted({item.path for item in found if not about_its_note(item)})
-    return identities(found, parse_paths(root, holding, config) if holding else {})
+    """Each finding's identity, from the text of the notes that hold findings.
+
+    A finding on a wikilink or embed reads its subject from its line; only the notes holding
+    other findings about a link or an alias are parsed again (``identity.quick_subject``).
+    """
+    lines: dict[str, list[str]] = {}
+    for path in sorted({item.path for item in found if not about_its_note(item)}):
+        data = read_bytes(root, path)
+        text = text_of(data, config.max_file_size) if isinstance(data, bytes) else data
+        lines[path] = text.split("\n") if isinstance(text, str) else []
+    parse = sorted(
+        {
+            item.path
+            for item in found
+            if item.path in lines and quick_subject(item, lines[item.path]) is None
+        }
+    )
+    return identities(found, parse_paths(root, parse, config) if parse else {}, lines)
 
 
 def _read_baseline(root: Path, config: Config) -> tuple[str, frozenset[Identity]] | None:
