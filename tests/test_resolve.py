@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import MakeVault
+from vaultkit.config import Config
 from vaultkit.index import build_index
 from vaultkit.model import Heading, Note, Status
-from vaultkit.resolve import has_heading_path, resolve_target
+from vaultkit.resolve import Resolver, attachment_extension, has_heading_path, resolve_target
 from vaultkit.text import heading_key
 
 
@@ -155,3 +156,186 @@ def test_symlink_leading_outside_is_never_resolved(make_vault: MakeVault, tmp_pa
     (edge,) = vault.edges
     assert (edge.status, edge.resolved) == (Status.OUTSIDE_VAULT, None)
     assert "Leak.md" not in vault.notes
+
+
+def test_a_dotted_name_is_a_note_unless_it_ends_in_a_file_type() -> None:
+    assert attachment_extension("Version 1.2") is None
+    assert attachment_extension("png") is None
+    assert attachment_extension("v1.2/Notes") is None
+    assert attachment_extension("v1.2/paper.PDF") == "pdf"
+    assert attachment_extension("Board.canvas") == "canvas"
+
+
+def _heading_tree(*rows: tuple[int, str]) -> tuple[Heading, ...]:
+    return tuple(
+        Heading(level, text, heading_key(text), line) for line, (level, text) in enumerate(rows, 1)
+    )
+
+
+def test_a_heading_path_goes_down_the_outline_in_order() -> None:
+    headings = _heading_tree((1, "B"), (1, "A"), (2, "C"), (3, "D"), (2, "E"), (1, "F"), (2, "G"))
+    assert has_heading_path(headings, ["A", "C", "D"])
+    assert has_heading_path(headings, ["A", "D"])
+    assert has_heading_path(headings, ["A", "E"])
+    assert has_heading_path(headings, ["D"])
+    assert has_heading_path(headings, ["A", " ", "E"])
+    assert has_heading_path(headings, [])
+    assert not has_heading_path(headings, ["A", "B"])  # B comes before A
+    assert not has_heading_path(headings, ["A", "G"])  # G is under F, after A's section ends
+    assert not has_heading_path(headings, ["C", "A"])
+    assert not has_heading_path(headings, ["A", "D", "C"])
+    assert not has_heading_path(headings, ["A", "C", "E"])  # E is C's sibling, not its child
+    assert not has_heading_path(headings, ["E", "F"])  # F follows E at a higher level
+    assert not has_heading_path(headings, ["B", "A"])  # siblings, one after the other
+    assert not has_heading_path(headings, ["Z"])
+
+
+def test_a_heading_path_tries_each_heading_of_the_name() -> None:
+    # The first A has no C under it; the second has.
+    headings = _heading_tree((1, "A"), (2, "X"), (1, "A"), (2, "C"))
+    assert has_heading_path(headings, ["A", "C"])
+    assert not has_heading_path(_heading_tree((1, "A"), (2, "X"), (1, "Y"), (2, "C")), ["A", "C"])
+
+
+def test_heading_paths_in_a_vault(make_vault: MakeVault) -> None:
+    vault = make_vault(
+        {
+            "S.md": "[[N#A#B]] [[N#B#A]] [[N#A#C]] [[N#^b1]] [[N#^B1]] [[N#^b2]]",
+            "N.md": "# B\n# A\n## C\npara ^b1\n",
+        }
+    )
+    assert [edge.status for edge in vault.edges if edge.source == "S.md"] == [
+        Status.BROKEN_HEADING,
+        Status.BROKEN_HEADING,
+        Status.RESOLVED,
+        Status.RESOLVED,
+        Status.RESOLVED,
+        Status.BROKEN_BLOCK,
+    ]
+
+
+def _edges(vault: object, source: str) -> list[tuple[str, Status, str | None]]:
+    return [
+        (edge.link.text, edge.status, edge.resolved)
+        for edge in vault.edges  # type: ignore[attr-defined]
+        if edge.source == source
+    ]
+
+
+def test_an_answer_that_depends_on_the_folder_is_given_per_folder(make_vault: MakeVault) -> None:
+    vault = make_vault(
+        {
+            "p/a.md": "[[N]] [[./M]]",
+            "q/b.md": "[[N]] [[./M]]",
+            "r/c.md": "[[N]]",
+            "p/N.md": "",
+            "q/N.md": "",
+            "p/M.md": "",
+        }
+    )
+    assert _edges(vault, "p/a.md") == [
+        ("[[N]]", Status.RESOLVED, "p/N.md"),
+        ("[[./M]]", Status.RESOLVED, "p/M.md"),
+    ]
+    assert _edges(vault, "q/b.md") == [
+        ("[[N]]", Status.RESOLVED, "q/N.md"),
+        ("[[./M]]", Status.BROKEN, None),
+    ]
+    assert _edges(vault, "r/c.md") == [("[[N]]", Status.AMBIGUOUS, "p/N.md")]
+
+
+def test_the_resolver_answers_each_folder_whatever_it_was_asked_first() -> None:
+    notes = {path: Note(path=path) for path in ("p/N.md", "q/N.md", "p/M.md", "M.md")}
+    index = build_index(list(notes.values()), [])
+    for order in (["p/a.md", "q/b.md", "r/c.md"], ["r/c.md", "q/b.md", "p/a.md"]):
+        resolver = Resolver(index, notes, Config())
+        answers = {source: resolver.target(source, "N", True) for source in order}
+        assert (answers["p/a.md"].status, answers["p/a.md"].path) == (Status.RESOLVED, "p/N.md")
+        assert (answers["q/b.md"].status, answers["q/b.md"].path) == (Status.RESOLVED, "q/N.md")
+        assert (answers["r/c.md"].status, answers["r/c.md"].path) == (Status.AMBIGUOUS, "p/N.md")
+        relative = {source: resolver.target(source, "./M", True).path for source in order}
+        assert relative == {"p/a.md": "p/M.md", "q/b.md": None, "r/c.md": None}
+        # The same answer twice: remembered, not recomputed into something else.
+        assert resolver.target("q/b.md", "N", True).path == "q/N.md"
+
+
+def test_only_a_bare_wikilink_may_name_an_alias(make_vault: MakeVault) -> None:
+    vault = make_vault(
+        {
+            "T.md": "---\naliases: [Alias]\n---\n",
+            "S.md": "[[Alias]] [x](Alias) [[sub/Alias]] ![[Alias]] [y](Alias.md)",
+            "R.md": "[x](Alias) [[Alias]]",
+        }
+    )
+    assert _edges(vault, "S.md") == [
+        ("[[Alias]]", Status.ALIAS, "T.md"),
+        ("[x](Alias)", Status.BROKEN, None),
+        ("[[sub/Alias]]", Status.BROKEN, None),
+        ("![[Alias]]", Status.ALIAS, "T.md"),
+        ("[y](Alias.md)", Status.BROKEN, None),
+    ]
+    assert _edges(vault, "R.md") == [
+        ("[x](Alias)", Status.BROKEN, None),
+        ("[[Alias]]", Status.ALIAS, "T.md"),
+    ]
+
+
+def test_an_alias_answer_names_its_owners() -> None:
+    index = _index("A.md", "B.md", aliases={"A.md": ("Dup",), "B.md": ("dup",)})
+    answer = resolve_target(index, "", "DUP")  # type: ignore[arg-type]
+    assert (answer.status, answer.path, answer.candidates) == (
+        Status.ALIAS,
+        "A.md",
+        ("A.md", "B.md"),
+    )
+    refused = resolve_target(index, "", "DUP", alias_links="obsidian")  # type: ignore[arg-type]
+    assert (refused.status, refused.path, refused.candidates) == (
+        Status.BROKEN,
+        None,
+        ("A.md", "B.md"),
+    )
+    assert resolve_target(index, "", "Nope").candidates == ()  # type: ignore[arg-type]
+
+
+def test_paths_that_leave_the_vault_from_any_folder() -> None:
+    assert _answer(("a/N.md",), "a", "/../N") == ("outside-vault", None)
+    assert _answer(("a/N.md",), "a", "../..") == ("outside-vault", None)
+    assert _answer(("a/N.md",), "", "../") == ("outside-vault", None)
+    assert _answer(("a/N.md",), "a/b", "../../a/N") == ("resolved", "a/N.md")
+
+
+def test_a_path_from_the_root_or_the_folder_is_taken_as_written() -> None:
+    paths = ("Xa/Note.md", "b/Note.md", "a/diagram.png", "b/diagram.png", "Note.md")
+    assert _answer(paths, "b", "/Xa/Note") == ("resolved", "Xa/Note.md")
+    assert _answer(paths, "", "./Note") == ("resolved", "Note.md")
+    assert _answer(paths, "", "b/diagram.png") == ("resolved", "b/diagram.png")
+    assert _answer(paths, "Xa", "../b/diagram.png") == ("resolved", "b/diagram.png")
+
+
+def test_the_linking_note_s_own_folder_is_its_whole_path() -> None:
+    notes = {path: Note(path=path) for path in ("a/b/N.md", "a/N.md", "N.md", "a/b/M.md")}
+    resolver = Resolver(build_index(list(notes.values()), []), notes, Config())
+    answers = [
+        (source, target, resolver.target(source, target, True))
+        for source in ("a/b/s.md", "a/s.md", "s.md", "a/b/c/s.md")
+        for target in ("N", "./M", "../M")
+    ]
+    assert [(source, target, answer.status, answer.path) for source, target, answer in answers] == [
+        ("a/b/s.md", "N", Status.RESOLVED, "a/b/N.md"),
+        ("a/b/s.md", "./M", Status.RESOLVED, "a/b/M.md"),
+        ("a/b/s.md", "../M", Status.BROKEN, None),
+        ("a/s.md", "N", Status.AMBIGUOUS, "a/N.md"),
+        ("a/s.md", "./M", Status.BROKEN, None),
+        ("a/s.md", "../M", Status.BROKEN, None),
+        ("s.md", "N", Status.AMBIGUOUS, "N.md"),
+        ("s.md", "./M", Status.BROKEN, None),
+        ("s.md", "../M", Status.OUTSIDE_VAULT, None),
+        ("a/b/c/s.md", "N", Status.AMBIGUOUS, "N.md"),  # only below its own folder
+        ("a/b/c/s.md", "./M", Status.BROKEN, None),
+        ("a/b/c/s.md", "../M", Status.RESOLVED, "a/b/M.md"),
+    ]
+
+
+def test_an_extension_is_the_last_one_of_the_name() -> None:
+    assert attachment_extension("report.v2.PDF") == "pdf"
+    assert attachment_extension("Chapter 1.pdf.notes") is None
