@@ -181,6 +181,7 @@ def test_json_output(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
         "opens": False,
         "obsidian_writes": None,
         "rule": "VK101 broken-link",
+        "suggestions": [],
     }
 
 
