@@ -926,24 +926,26 @@ def test_an_obsidian_rename_keeps_a_broken_heading_link_to_it(tmp_path: Path) ->
 
 def test_a_rename_without_updated_links_names_its_cause_first(tmp_path: Path) -> None:
     root = tmp_path / "vault"
-    write_files(root, {"a.md": "[[Old]]\n", "b.md": "[[Old]] [[a]]\n", "Old.md": "[[a]] [[b]]\n"})
+    files = {"a.md": "[[Old]]\n", "b.md": "[[Old]] [[a]]\n", "Old.md": "[[a]] [[b]] [[Old]]\n"}
+    write_files(root, files)
     running = Running(root, fmt="text")
     try:
         running.out.next(lambda line: "problem" in line)
         os.rename(root / "Old.md", root / "New.md")
         running.watcher.events.put(Change(("Old.md", "New.md"), moves=(("Old.md", "New.md"),)))
-        lines = [running.out.next() for _ in range(5)]
+        lines = [running.out.next() for _ in range(6)]
     finally:
         running.stop()
     cause, *found, summary = lines
-    assert "Old.md" in cause and "New.md" in cause and ": 2 " in cause
+    assert "Old.md" in cause and "New.md" in cause and ": 3 " in cause  # its own link too
     assert "VK" not in cause
     assert sorted(line.split()[2:4] for line in found) == [
+        ["New.md:1:13:", "VK101"],
         ["New.md:1:1:", "VK201"],
         ["a.md:1:1:", "VK101"],
         ["b.md:1:1:", "VK101"],
     ]
-    assert "3 new, 0 fixed" in summary
+    assert "4 new, 0 fixed" in summary
 
 
 def test_a_rename_in_json_lists_its_cause(tmp_path: Path) -> None:

@@ -700,9 +700,9 @@ class _Before:
             known.update(path for path in engine.notes if path.startswith(prefixes))
         reach: dict[Position, tuple[str, str | None]] = {}
         for path in known:
-            for source in engine.linking(path):
+            for source in engine.linking(path) | {path}:  # its own links to itself too
                 for edge in engine.edges_of(source):
-                    if edge.resolved == path and source != path:
+                    if edge.resolved == path:
                         link = edge.link
                         reach[(source, link.line, link.column)] = (path, link.subpath)
         return cls(frozenset(known), moves, reach)
@@ -746,9 +746,11 @@ class _Before:
                 parent = parent.rpartition("/")[0]
             groups.setdefault(("deleted", top, ""), set()).add(path)
         broken: dict[str, list[Diagnostic]] = {}
+        was = {new_path: old for old, new_path in renames.items()}
         for found in new:
             item = found.item
-            reached = self.reach.get((item.path, item.line, item.column))
+            source = was.get(item.path, item.path)
+            reached = self.reach.get((source, item.line, item.column))
             if reached is not None:
                 broken.setdefault(reached[0], []).append(item)
         causes = []
@@ -776,7 +778,7 @@ def relinked(
         item = found.item
         reached = before.reach.get((item.path, item.line, item.column))
         if reached is not None and reached[0] in renames:
-            key = (item.path, item.code, renames[reached[0]], reached[1])
+            key = (renames.get(item.path, item.path), item.code, renames[reached[0]], reached[1])
             waiting.setdefault(key, []).append(found)
     if not waiting:
         return new, fixed, []
