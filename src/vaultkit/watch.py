@@ -933,7 +933,8 @@ class Watcher:
             self._say(f"vaultkit: watching {self.root} (Ctrl-C to stop)")
         if self._graph_path is not None:
             if not self.quiet:
-                self._say(f"vaultkit: graph page {self._graph_path} (rewritten after each report)")
+                page = printable(str(self._graph_path))
+                self._say(f"vaultkit: graph page {page} (rewritten after each report)")
             self._graph = GraphWriter(self._graph_path, self._write_graph, self.err)
             self._graph_due = True
 
