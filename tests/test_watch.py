@@ -127,6 +127,14 @@ def test_a_move_out_of_the_vault_is_a_delete() -> None:
     assert event_paths("moved", False, "/v/a.md", "/elsewhere/a.md", "/v") == Change(("a.md",))
 
 
+def test_a_folder_that_goes_is_a_move_to_nowhere() -> None:
+    gone = Change(("x",), moves=(("x/", ""),))
+    assert event_paths("deleted", True, "/v/x", "", "/v") == gone
+    assert event_paths("moved", True, "/v/x", "/elsewhere/x", "/v") == gone
+    assert event_paths("moved", True, "/v/x", "/v/.trash/x", "/v") == gone
+    assert event_paths("moved", True, "/elsewhere/x", "/v/x", "/v") == Change(("x",))
+
+
 @pytest.mark.parametrize(
     ("kind", "is_directory"),
     [("opened", False), ("closed_no_write", False), ("modified", True), ("attrib", True)],
@@ -979,6 +987,50 @@ def test_a_delete_names_its_cause(tmp_path: Path) -> None:
         running.stop()
     assert record["causes"] == [{"kind": "deleted", "path": "X.md"}]
     assert sorted(_paths(record["new"])) == [("a.md", "VK101"), ("b.md", "VK101")]
+
+
+def test_a_folder_moved_out_of_the_vault_is_one_cause(tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    write_files(
+        root, {"a.md": "[[x]] [[y]] [[b]]\n", "b.md": "[[a]]", "sub/x.md": "", "sub/y.md": ""}
+    )
+    running = Running(root)
+    try:
+        running.record("start")
+        os.rename(root / "sub", tmp_path / "elsewhere")
+        change = event_paths(
+            "moved", True, str(root / "sub"), str(tmp_path / "elsewhere"), str(root)
+        )
+        running.watcher.events.put(change)
+        record = running.record()
+    finally:
+        running.stop()
+    assert record["causes"] == [{"kind": "deleted", "path": "sub/"}]
+    assert _paths(record["new"]) == [("a.md", "VK101"), ("a.md", "VK101")]
+
+
+def test_a_folder_renamed_is_one_cause(tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    write_files(
+        root,
+        {"a.md": "[[sub/x]] [[b]]\n", "b.md": "[[a]]", "sub/x.md": "[[a]]", "sub/y.md": "[[a]]"},
+    )
+    running = Running(root)
+    try:
+        running.record("start")
+        os.rename(root / "sub", root / "moved")
+        for old, new in (("sub", "moved"), ("sub/x.md", "moved/x.md"), ("sub/y.md", "moved/y.md")):
+            directory = "/" not in old
+            running.watcher.events.put(
+                event_paths("moved", directory, str(root / old), str(root / new), str(root))
+            )
+        record = running.record()
+    finally:
+        running.stop()
+    assert record["causes"] == [{"kind": "renamed", "from": "sub/", "to": "moved/"}]
+    assert _paths(record["new"]) == [("a.md", "VK101"), ("moved/x.md", "VK201")]
+    assert _paths(record["moved"]) == [("moved/y.md", "VK201")]  # an orphan before and after
+    assert record["fixed"] == []
 
 
 def test_a_burst_during_a_git_operation_waits_for_it(vault_root: Path) -> None:

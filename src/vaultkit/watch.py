@@ -116,7 +116,8 @@ def ignored(path: str, own: Sequence[str] = ()) -> bool:
 @dataclass(frozen=True, slots=True)
 class Change:
     """What one event means for the vault: paths to re-check, or a full rescan; ``moves`` are
-    the renames it reports, ``(from, to)`` (a folder's end with ``/``)."""
+    the renames it reports, ``(from, to)`` (a folder's end with ``/``; a folder deleted or
+    moved out of the vault goes to ``""``)."""
 
     paths: tuple[str, ...] = ()
     rescan: bool = False
@@ -135,26 +136,30 @@ def event_paths(
     if kind in _SKIPPED_EVENTS or (is_directory and kind in ("modified", "attrib", "closed")):
         return Change()
     ends = (source, destination) if kind == "moved" else (source,)
-    paths = []
+    paths: list[str | None] = []
     rescan = False
     folder = root.rstrip(os.sep)
     prefix = folder + os.sep
     for end in ends:
         if end == folder:
             rescan = True  # the vault folder itself went: ``Watcher`` looks for it again
+            paths.append(None)
             continue
         if not end.startswith(prefix):
+            paths.append(None)
             continue
         path = end[len(prefix) :].replace(os.sep, "/")
         if path in CONFIG_FILES:
             rescan = True
-        if path and not ignored(path, own):
-            paths.append(path)
-    moves: tuple[tuple[str, str], ...] = ()
-    if kind == "moved" and len(paths) == 2:
-        slash = "/" if is_directory else ""
-        moves = ((paths[0] + slash, paths[1] + slash),)
-    return Change(tuple(paths), rescan, moves)
+        paths.append(path if path and not ignored(path, own) else None)
+    kept = tuple(path for path in paths if path is not None)
+    slash = "/" if is_directory else ""
+    gone = paths[0]
+    if kind == "moved" and len(kept) == 2:
+        return Change(kept, rescan, ((kept[0] + slash, kept[1] + slash),))
+    if gone is not None and is_directory and kind in ("moved", "deleted"):
+        return Change(kept, rescan, ((gone + "/", ""),))  # a folder deleted or moved out
+    return Change(kept, rescan)
 
 
 @dataclass(frozen=True, slots=True)
@@ -687,14 +692,8 @@ class _Before:
     def take(
         cls, engine: IncrementalVault, paths: Iterable[str], moves: tuple[tuple[str, str], ...]
     ) -> _Before:
-        root = engine.root
         known = {path for path in paths if engine.knows(path)}
         folders = [source for source, _ in moves if source.endswith("/")]
-        folders += [
-            path + "/"
-            for path in paths
-            if path not in known and not os.path.lexists(os.path.join(root, path))
-        ]
         if folders:
             prefixes = tuple(folders)
             known.update(path for path in engine.notes if path.startswith(prefixes))
@@ -713,6 +712,8 @@ class _Before:
         renames: dict[str, str] = {}
         origin: dict[str, str] = {}
         for source, destination in self.moves:
+            if not destination:
+                continue  # a folder that went: its files are in ``gone``
             if source.endswith("/"):
                 for path in gone:
                     moved = destination + path[len(source) :]
@@ -730,7 +731,7 @@ class _Before:
     ) -> list[Cause]:
         """One cause per renamed or deleted file or folder, with the links it broke."""
         groups: dict[tuple[str, str, str], set[str]] = {}
-        folders = [(a, b) for a, b in self.moves if a.endswith("/")]
+        folders = [(a, b) for a, b in self.moves if a.endswith("/") and b]
         for source, destination in sorted(renames.items()):
             key = ("renamed", source, destination)
             for folder, moved in folders:
