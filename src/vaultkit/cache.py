@@ -489,6 +489,26 @@ def save_results(root: Path, config: Config, results: Results) -> None:
     _write(folder(root) / "results.pickle", _header(root, config), results)
 
 
+def load_renames(root: Path, config: Config) -> dict[str, str]:
+    """The renames remembered for the vault (old path → new path, oldest first; ``renames.py``)."""
+    body = _read(folder(root) / "renames.pickle", _header(root, config))
+    if type(body) is not dict:
+        return {}
+    pairs = list(body.items())
+    if not _strings(pairs) or not all(map(_in_vault, chain.from_iterable(pairs))):
+        return {}
+    return body
+
+
+def save_renames(root: Path, config: Config, renames: Mapping[str, str]) -> None:
+    """Remember the vault's renames; none left removes the file."""
+    target = folder(root) / "renames.pickle"
+    if renames:
+        _write(target, _header(root, config), dict(renames))
+    else:
+        _remove(target)
+
+
 def shard_of(path: str) -> int:
     """The shard a note's path falls in."""
     return zlib.crc32(path.encode("utf-8", "surrogateescape")) % SHARDS

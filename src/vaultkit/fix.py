@@ -5,8 +5,9 @@ reader sees) and ``--fix`` applies them: an alias link becomes ``[[Target|Alias]
 unquoted property link is quoted (VK214), and a single-string ``aliases`` becomes a one-item
 list (VK211). One is unsafe (Obsidian opens the same note, which may not be the one the author
 meant) and needs ``--unsafe-fixes``: an ambiguous link pins the tie-break's winner by its path,
-its visible text kept (VK104). Each ``Fix`` says which it is. Any other fix a finding may carry
-is never applied.
+its visible text kept (VK104). A link naming a renamed note is pointed at the note it became
+(VK101, VK301: safe; ``renames.py``). Each ``Fix`` says which it is. Any other fix a finding
+may carry is never applied.
 
 Planning reads each note's bytes once and first checks that they still parse to the note that
 was linted; then every fix is checked before it is accepted: its range must hold the text the
@@ -42,10 +43,11 @@ from pathlib import Path
 from vaultkit.model import Diagnostic, Link, Note, Problem, Status
 from vaultkit.parse import parse_note
 from vaultkit.read import decode
+from vaultkit.renames import renamed_to
 from vaultkit.report import Context, display_path
 from vaultkit.resolve import Resolver, Vault
 
-FIXABLE = ("VK104", "VK105", "VK211", "VK214")
+FIXABLE = ("VK101", "VK301", "VK104", "VK105", "VK211", "VK214")
 """The codes whose fixes ``--fix`` applies, in the order they win an overlap."""
 
 _BOM = b"\xef\xbb\xbf"
@@ -423,7 +425,7 @@ class _Check:
         self.path = path
         self.raw = raw
         self.resolver = Resolver(vault.index, vault.notes, vault.config)
-        self.before = _meaning(self.resolver, note)
+        self.before = _meaning(self.resolver, note, vault)
 
     def settle(self, fixes: list[_Candidate], skipped: list[Skip]) -> list[_Candidate]:
         """The fixes that keep the meaning, by position; the others go to ``skipped``.
@@ -457,7 +459,7 @@ class _Check:
         text = decode(_apply(self.raw, fixes).encode("utf-8"))
         if isinstance(text, Problem):
             return None
-        return _meaning(self.resolver, _parse(self.vault, self.path, text))
+        return _meaning(self.resolver, _parse(self.vault, self.path, text), self.vault)
 
     def why_not(self, fixes: list[_Candidate], after: _Meaning | None) -> str | None:
         if after is None:
@@ -498,10 +500,13 @@ class _Check:
         return lines
 
 
-def _meaning(resolver: Resolver, note: Note) -> _Meaning:
+def _meaning(resolver: Resolver, note: Note, vault: Vault) -> _Meaning:
     edges = [resolver.edge(note.path, link) for link in note.links]
+    # A link naming a renamed note means the note it became (VK101 and VK301's fix).
+    renamed = [renamed_to(vault, edge) for edge in edges]
     links = tuple(
-        (edge.resolved, edge.link.subpath, edge.link.key, edge.link.embed) for edge in edges
+        (edge.resolved or new, edge.link.subpath, edge.link.key, edge.link.embed)
+        for edge, new in zip(edges, renamed, strict=True)
     )
     problems = sorted((p.code, p.message) for p in note.problems if p.code not in FIXABLE)
     facts = (
@@ -520,7 +525,9 @@ def _meaning(resolver: Resolver, note: Note) -> _Meaning:
         Counter((edge.link.line, *link) for edge, link in zip(edges, links, strict=True)),
     )
     flagged: Counter[tuple[str, int]] = Counter()
-    for edge in edges:
+    for edge, new in zip(edges, renamed, strict=True):
+        if new is not None:
+            flagged["VK301" if edge.is_parent else "VK101", edge.link.line] += 1
         if edge.status is Status.AMBIGUOUS:
             flagged["VK104", edge.link.line] += 1
         elif edge.status is Status.ALIAS:

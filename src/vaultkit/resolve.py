@@ -50,6 +50,8 @@ class Vault:
     attachments: tuple[str, ...]
     index: Index
     edges: tuple[Edge, ...]
+    # Old vault path → the note it became, for links still naming it (``renames.py``).
+    renames: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
     _groups: dict[Status, tuple[Edge, ...]] | None = field(
         default=None, init=False, repr=False, compare=False
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from vaultkit.config import glob_matcher
 from vaultkit.model import Diagnostic, Edge, Fix, Link, LinkKind, Severity, Status, VaultkitError
+from vaultkit.renames import rename_fix, renamed_to
 from vaultkit.resolve import Vault, attachment_extension
 from vaultkit.suggest import Suggestion, block_suggestion, heading_suggestion, name_suggester
 from vaultkit.text import fold
@@ -149,16 +150,31 @@ def broken_link(vault: Vault) -> Iterator[Diagnostic]:
 
     Fix: point the link at an existing note, or create the note. The message names the notes
     the link probably meant (`did you mean 'Embeddings'?`): close names and aliases, the same
-    name in another folder, a file of another extension.
+    name in another folder, a file of another extension. A link naming a note that was
+    renamed (the cache saw it move, git did, or `watch`) says so (`'Embeddings' was renamed
+    to 'Vector embeddings.md'`), and `--fix` rewrites it as Obsidian would have: a safe fix.
     """
     suggester = None
     for edge in vault.with_status(Status.BROKEN):
         if not edge.is_parent and attachment_extension(edge.link.target) is None:
+            renamed = _renamed("VK101", vault, edge)
+            if renamed is not None:
+                yield renamed
+                continue
             reason = f" ({edge.reason})" if "alias" in edge.reason else ""
             suggester = suggester or name_suggester(vault.index, vault.notes)
             found = suggester.suggest(edge)
             message = f"no note matches {edge.link.target!r}{reason}"
             yield _suggesting(_edge_diagnostic("VK101", edge, message), found)
+
+
+def _renamed(code: str, vault: Vault, edge: Edge) -> Diagnostic | None:
+    """A link still naming a renamed note: said so, with the safe fix (``renames.py``)."""
+    new = renamed_to(vault, edge)
+    if new is None:
+        return None
+    message = f"{edge.link.target!r} was renamed to {new!r}"
+    return _edge_diagnostic(code, edge, message, rename_fix(vault, edge, new))
 
 
 def _suggesting(item: Diagnostic, found: Suggestion) -> Diagnostic:
@@ -488,11 +504,16 @@ def broken_up_link(vault: Vault) -> Iterator[Diagnostic]:
 
     Example: `up: "[[AI-Concepts]]"` when the root note is `AI-concept.md`.
 
-    Fix: name an existing parent note; the message names the close ones.
+    Fix: name an existing parent note; the message names the close ones. A parent that was
+    renamed is said to be, and `--fix` rewrites it (a safe fix), as for VK101.
     """
     suggester = None
     for edge in vault.edges:
         if edge.is_parent and edge.status is Status.BROKEN:
+            renamed = _renamed("VK301", vault, edge)
+            if renamed is not None:
+                yield renamed
+                continue
             suggester = suggester or name_suggester(vault.index, vault.notes)
             message = f"parent {edge.link.target!r} matches no note"
             yield _suggesting(_edge_diagnostic("VK301", edge, message), suggester.suggest(edge))

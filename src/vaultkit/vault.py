@@ -6,11 +6,11 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
-from vaultkit import cache, obsidian
+from vaultkit import cache, obsidian, renames
 from vaultkit.config import Config, glob_matcher, load_config, marked_vault, unmarked_notice
 from vaultkit.index import build_index
 from vaultkit.model import Diagnostic, Edge, Note, Problem, VaultkitError, diagnostic_order
@@ -268,7 +268,8 @@ def _settle(root: Path | str, config: Config | None) -> tuple[Path, Config]:
 def _parsed_vault(root: Path, config: Config, scan: Scan) -> Vault:
     notes = parse_paths(root, scan.notes, config)
     index = build_index(notes.values(), scan.attachments, scan.outside)
-    return resolve_vault(root, config, notes, scan.attachments, index)
+    vault = resolve_vault(root, config, notes, scan.attachments, index)
+    return replace(vault, renames=renames.KnownRenames(root, config, notes, {}, store=False))
 
 
 def _stamps(root: Path, scan: Scan) -> dict[str, cache.Stamp | None]:
@@ -337,14 +338,50 @@ def _cached_vault(
             store.write_packed(number, packed, packed_entries)
         for path, _, note in arrived:
             settled[path] = early.settled_edges(path, note.links, pending)
+    remembered = _renamed(root, config, store.entries, entries, scan.notes)
     # The parses are known now: they are written while the links are resolved.
     notes_written = store.save_notes(entries, background=background)
     try:
         vault = _resolved(root, config, scan, entries, parsed, settled, store)
+        vault = replace(
+            vault, renames=renames.KnownRenames(root, config, vault.notes, remembered, store=True)
+        )
     except BaseException:
         notes_written()  # never leave the writer behind, even on Ctrl-C
         raise
     return vault, entries, notes_written
+
+
+def _renamed(
+    root: Path,
+    config: Config,
+    old: Mapping[str, cache.Entry],
+    entries: Mapping[str, cache.Entry],
+    notes: Sequence[str],
+) -> dict[str, str]:
+    """The renames remembered, with those the cache sees now (notes gone, notes come) added."""
+    remembered = cache.load_renames(root, config)
+    if not old:
+        return remembered
+    present = set(notes)
+    vanished = {
+        path: (entry.digest, entry.stamp[0], entry.note)
+        for path, entry in old.items()
+        if path not in present
+    }
+    if not vanished:
+        return remembered
+    appeared = {
+        path: (entry.digest, entry.stamp[0], entry.note)
+        for path, entry in entries.items()
+        if path not in old
+    }
+    found = renames.cache_renames(vanished, appeared, (entry.note for entry in entries.values()))
+    if not found:
+        return remembered
+    moved = renames.merged(remembered, found.items())
+    cache.save_renames(root, config, moved)
+    return moved
 
 
 def _resolved(
