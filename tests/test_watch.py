@@ -37,6 +37,7 @@ from vaultkit.watch import (
     Coalescer,
     Finding,
     Report,
+    Shown,
     Watcher,
     burst_json,
     burst_text,
@@ -260,6 +261,32 @@ def test_burst_text_quiet_is_findings_only(tmp_path: Path) -> None:
     context = Context(tmp_path, tmp_path, 2)
     text = burst_text(Report((_finding("a.md"),)), [_finding("a.md").item], context, WHEN, True)
     assert text == "03:04:05 new   a.md:1:5: VK101 [broken-link] no note matches 'x'\n"
+
+
+def _broken(path: str, line: int, target: str = "x") -> Diagnostic:
+    return Diagnostic(
+        path, line, 1, "VK101", "broken-link", Severity.ERROR, f"no note matches {target!r}"
+    )
+
+
+def test_shown_follows_a_swap_and_a_rename_over_another_note() -> None:
+    state = {"a.md": [_broken("a.md", 1, "p")], "b.md": [_broken("b.md", 1, "q")]}
+    shown = Shown()
+    shown.diff(state, lambda path: state.get(path, []), lambda path: None)
+    state = {"b.md": [_broken("b.md", 2, "p")], "a.md": [_broken("a.md", 2, "q")]}
+    new, fixed, moved = shown.diff(
+        ["a.md", "b.md"],
+        lambda path: state.get(path, []),
+        lambda path: None,
+        {"a.md": "b.md", "b.md": "a.md"},
+    )
+    assert (new, fixed, len(moved), len(shown)) == ([], [], 2, 2)
+    state = {"b.md": [_broken("b.md", 3, "q")]}  # a.md moved over b.md
+    new, fixed, moved = shown.diff(
+        ["a.md", "b.md"], lambda path: state.get(path, []), lambda path: None, {"a.md": "b.md"}
+    )
+    assert [found.item.message for found in fixed] == ["no note matches 'p'"]
+    assert (new, [found.item.line for found in moved], len(shown)) == ([], [3], 1)
 
 
 def test_burst_text_of_moves_only_is_empty(tmp_path: Path) -> None:

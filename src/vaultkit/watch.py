@@ -421,9 +421,11 @@ class Shown:
         renames: Mapping[str, str] | None = None,
     ) -> tuple[list[Finding], list[Finding], list[Finding]]:
         """Take the findings of ``paths`` as they now are; return them new, fixed and moved."""
-        for old, new in (renames or {}).items():
-            if old in self._by_path:
-                self._set(new, {key._replace(path=new): item for key, item in self._pop(old)})
+        # All the old paths first: renames may swap two notes, or move one over another.
+        moving = [(new, self._pop(old)) for old, new in (renames or {}).items()]
+        for new, found in moving:
+            taken = {key._replace(path=new): item for key, item in found}
+            self._set(new, dict(self._pop(new)) | taken)
         added, gone, moved = [], [], []
         for path in sorted(set(paths)):
             before = self._by_path.get(path, {})
