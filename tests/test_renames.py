@@ -14,7 +14,7 @@ from tests.conftest import write_files
 from vaultkit.cli import main
 from vaultkit.config import load_config
 from vaultkit.model import Note
-from vaultkit.renames import cache_renames, git_renames, record_moves, renamed_to
+from vaultkit.renames import cache_renames, for_vault, git_renames, record_moves, renamed_to
 from vaultkit.vault import lint, load_vault
 
 _LINKS = (
@@ -135,23 +135,15 @@ def test_a_moved_and_lightly_edited_note_is_a_rename(
     assert [item["fix"] is not None for item in found] == [True]
 
 
-def test_unrelated_notes_that_come_and_go_are_no_rename(
+def test_a_note_deleted_and_an_unrelated_one_created_are_no_rename(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    root = _vault(
-        tmp_path,
-        {
-            "Embeddings.md": _EMBEDDINGS,
-            "Tokens.md": "# Tokens\n\nPieces of words.\n",
-            "a.md": _LINKS,
-        },
-    )
+    body = "# Why\n\n## How\n\n[[a]] [[b]] #vectors\n\ntext ^b1\n"
+    root = _vault(tmp_path, {"Embeddings.md": body, "a.md": _LINKS, "b.md": ""})
     _findings(root, capsys)
     (root / "Embeddings.md").unlink()
-    (root / "Tokens.md").unlink()
-    write_files(
-        root, {"Attention.md": "# Attention\n\nWhere a model looks.\n", "Vectors.md": "x\n"}
-    )
+    other = "# Attention\n\n## Heads\n\n[[a]] [[b]] #attention\n\nmore ^h1\n"
+    write_files(root, {"Attention.md": other})
     found = _broken(_findings(root, capsys))
     assert len(found) == 8
     assert all(item["fix"] is None for item in found)
@@ -225,3 +217,13 @@ def test_a_note_of_the_same_template_that_replaces_another_is_no_rename(
     (root / "2024-01-03.md").write_text(template.format("task of day 3"), encoding="utf-8")
     (found,) = _broken(_findings(root, capsys))
     assert found["fix"] is None
+
+
+def test_a_folder_move_or_a_path_outside_the_vault_is_not_remembered(tmp_path: Path) -> None:
+    root = _vault(tmp_path, {"b.md": "", "Vector embeddings.md": ""})
+    config = load_config(root)
+    moves = [("A/", "B/"), ("../x.md", "b.md"), ("Embeddings.md", "Vector embeddings.md")]
+    known = for_vault(
+        root, config, {"b.md": Note("b.md"), "Vector embeddings.md": Note("x")}, moves
+    )
+    assert dict(known) == {"Embeddings.md": "Vector embeddings.md"}

@@ -501,10 +501,12 @@ def load_renames(root: Path, config: Config) -> dict[str, str]:
 
 
 def save_renames(root: Path, config: Config, renames: Mapping[str, str]) -> None:
-    """Remember the vault's renames; none left removes the file."""
+    """Remember the vault's renames (a pair naming no file path is left out); none left
+    removes the file."""
     target = folder(root) / "renames.pickle"
-    if renames:
-        _write(target, _header(root, config), dict(renames))
+    kept = {old: new for old, new in renames.items() if _in_vault(old) and _in_vault(new)}
+    if kept:
+        _write(target, _header(root, config), kept)
     else:
         _remove(target)
 

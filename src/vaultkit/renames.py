@@ -137,7 +137,7 @@ def _best(
     matcher = difflib.SequenceMatcher(None, autojunk=False)
     matcher.set_seq2(parts)
     best: str | None = None
-    best_ratio = 0.0
+    best_ratio = -1.0
     tied = False
     for other, other_parts in their_parts.items():
         other_size = theirs[other][1]
@@ -229,6 +229,17 @@ def record_moves(root: Path, config: Config, moves: Iterable[tuple[str, str]]) -
     moved = merged(known, moves)
     if moved != known:
         cache.save_renames(root, config, moved)
+
+
+def for_vault(
+    root: Path, config: Config, notes: Mapping[str, Note], moves: Iterable[tuple[str, str]] = ()
+) -> KnownRenames:
+    """The renames for a vault built elsewhere (``Vault(..., renames=...)``, as the engine
+    ``watch`` keeps would): those remembered, with ``moves`` (seen now) recorded first."""
+    moves = list(moves)
+    if moves:
+        record_moves(root, config, moves)
+    return KnownRenames(root, config, notes, cache.load_renames(root, config), store=True)
 
 
 def _latest(moved: Mapping[str, str]) -> dict[str, str]:
