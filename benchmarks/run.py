@@ -58,6 +58,11 @@ _COMPANIONS: dict[str, tuple[tuple[str, str], ...]] = {
         ("re-lint after editing one note (watch engine, compute only), 50k", _RELINT),
         ("save → updated report printed by vaultkit watch, 10k", "median ≤ 250 ms"),
     ),
+    "bench_lsp": (
+        ("didChange → publishDiagnostics (vaultkit lsp), 10k", "median ≤ 50 ms"),
+        ("completion after [[ (vaultkit lsp), 10k", "median ≤ 50 ms"),
+        ("vaultkit lsp start-up, warm cache, 10k (÷ warm lint)", "≤ 2x warm lint"),
+    ),
     "bench_graph": (
         ("graph page, 5k notes: written", "≤ 10 s"),
         ("graph page, 5k notes: drawn + searchable in headless Chromium", "≤ 10 s"),
