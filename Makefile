@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-dev
 RUN_STAMP := $(VENV)/.installed
 GRAPH := build/vault-graph.html
 
-.PHONY: run test lint bench golden chromium screenshot clean
+.PHONY: run test lint bench golden chromium screenshot clean mutants
 
 # `make run` installs what running needs; `make test` adds the dev extras.
 $(RUN_STAMP): pyproject.toml
@@ -51,6 +51,15 @@ golden: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# Mutation testing of the core (slow; not part of `make test`), in a venv of its own:
+# `make mutants MODULES="resolve rules markdown frontmatter"`. Scores: docs/mutation.md.
+MUTVENV := build/mutvenv
+MODULES ?= resolve rules
+mutants:
+	@[ -x $(MUTVENV)/bin/mutmut ] || { $(PYTHON) -m venv $(MUTVENV) && \
+		$(MUTVENV)/bin/python -m pip install --quiet "mutmut>=3.8" hypothesis .; }
+	$(PYTHON) scripts/mutants.py --mutmut $(abspath $(MUTVENV))/bin/mutmut $(MODULES) $(MUTANTS_ARGS)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
