@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT, write_files
+from vaultkit.cache import load_renames
 from vaultkit.cli import main
 from vaultkit.config import Config
 from vaultkit.identity import Identity, finding_id
@@ -973,6 +974,7 @@ def test_a_rename_without_updated_links_names_its_cause_first(tmp_path: Path) ->
         running.stop()
     cause, *found, summary = lines
     assert "Old.md" in cause and "New.md" in cause and ": 3 " in cause  # its own link too
+    assert cause.endswith("(fixable: vaultkit lint --fix)")  # the rename is remembered
     assert "VK" not in cause
     assert sorted(line.split()[2:4] for line in found) == [
         ["New.md:1:13:", "VK101"],
@@ -999,6 +1001,20 @@ def test_a_rename_in_json_lists_its_cause(tmp_path: Path) -> None:
     assert sorted(_paths(record["new"])) == [("New.md", "VK201"), ("a.md", "VK101")]
     assert record["fixed"] == []
     assert [item["path"] for item in record["moved"]] == ["New.md"]
+
+
+def test_a_rename_watch_sees_is_remembered_for_lint(tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    write_files(root, {"a.md": "[[Old]]\n", "Old.md": "[[a]]\n"})
+    running = Running(root)
+    try:
+        running.record("start")
+        os.rename(root / "Old.md", root / "New.md")
+        running.watcher.events.put(Change(("Old.md", "New.md"), moves=(("Old.md", "New.md"),)))
+        running.record()
+    finally:
+        running.stop()
+    assert load_renames(root, Config()) == {"Old.md": "New.md"}
 
 
 def test_a_delete_names_its_cause(tmp_path: Path) -> None:

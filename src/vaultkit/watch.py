@@ -91,6 +91,7 @@ from vaultkit.config import Config, glob_matcher, load_config
 from vaultkit.identity import Identity, finding_id, identities
 from vaultkit.incremental import Delta, IncrementalVault
 from vaultkit.model import Diagnostic, Note, VaultkitError, diagnostic_order
+from vaultkit.renames import record_moves, rename_fix, renamed_to
 from vaultkit.report import Context, diagnostic_record, printable, summary, text_report
 from vaultkit.resolve import Vault
 from vaultkit.rules import select_rules
@@ -729,9 +730,15 @@ class _Before:
         return renames, sorted(gone - renames.keys())
 
     def causes(
-        self, root: Path, renames: dict[str, str], deleted: list[str], new: Sequence[Finding]
+        self,
+        root: Path,
+        renames: dict[str, str],
+        deleted: list[str],
+        new: Sequence[Finding],
+        fixable: Callable[[Diagnostic], bool],
     ) -> list[Cause]:
-        """One cause per renamed or deleted file or folder, with the links it broke."""
+        """One cause per renamed or deleted file or folder, with the links it broke and how
+        many of those ``fixable`` says ``lint --fix`` repairs."""
         groups: dict[tuple[str, str, str], set[str]] = {}
         folders = [(a, b) for a, b in self.moves if a.endswith("/") and b]
         for source, destination in sorted(renames.items()):
@@ -759,8 +766,7 @@ class _Before:
         causes = []
         for (kind, path, to), files in groups.items():
             items = [item for file in files for item in broken.get(file, ())]
-            fixable = sum(1 for item in items if item.fix is not None and item.fix.safe)
-            causes.append(Cause(kind, path, to, len(items), fixable))
+            causes.append(Cause(kind, path, to, len(items), sum(map(fixable, items))))
         return causes
 
 
@@ -804,6 +810,27 @@ def relinked(
         [found for found in fixed if id(found) not in taken],
         paired,
     )
+
+
+def _fixable(engine: IncrementalVault, moved: Mapping[str, str]) -> Callable[[Diagnostic], bool]:
+    """Whether ``lint --fix`` repairs a finding: its own safe fix, or, for a link still naming
+    a note renamed in this burst, the rename's (watch records the moves, so the next ``lint``
+    knows them)."""
+    vault = Vault(
+        engine.root, engine.config, engine.notes, (), engine.index, (), renames=dict(moved)
+    )
+
+    def fixable(item: Diagnostic) -> bool:
+        if item.fix is not None or not moved:
+            return item.fix is not None and item.fix.safe
+        for edge in engine.edges_of(item.path):
+            if (edge.link.line, edge.link.column) == (item.line, item.column):
+                new = renamed_to(vault, edge)
+                fix = rename_fix(vault, edge, new) if new is not None else None
+                return fix is not None and fix.safe
+        return False
+
+    return fixable
 
 
 def _known_line(name: str, hidden: int, fixed: int) -> str:
@@ -1071,12 +1098,17 @@ class Watcher:
         else:
             renames, deleted = before.outcome(engine)
             touched.update(renames.values())
+            notes = [(old, new) for old, new in renames.items() if new in engine.notes]
+            if notes:
+                # The next ``lint`` tells the links still naming the old path, with the fix.
+                record_moves(self.root, engine.config, notes)
         new, fixed, moved = self.shown.diff(touched, engine.findings, _note(engine), renames)
         if before is not None:
             if renames:
                 new, fixed, paired = relinked(engine, before, renames, new, fixed)
                 moved = sorted([*moved, *paired], key=_order)
-            causes = before.causes(self.root, renames, deleted, new)
+            fixable = _fixable(engine, renames)
+            causes = before.causes(self.root, renames, deleted, new, fixable)
         report = Report(tuple(new), tuple(fixed), tuple(moved), tuple(causes))
         when = _now()
         if self.fmt == "json":
