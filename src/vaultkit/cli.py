@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from vaultkit import __version__
+from vaultkit import __version__, progress
 from vaultkit.config import Config, glob_matcher, load_config
 from vaultkit.explain import explain, explain_json, explain_text, find_note, parse_link
 from vaultkit.files import write_output
@@ -343,14 +343,15 @@ def lint_command(args: argparse.Namespace) -> int:
             if args.diff:
                 return not_fixed
         # After --fix this lints again: the report shows what remains.
-        checked = check_vault(
-            root,
-            config,
-            select=args.select,
-            ignore=args.ignore or (),
-            paths=paths,
-            use_cache=not args.no_cache,
-        )
+        with progress.shown(progress.allowed(args.quiet)):
+            checked = check_vault(
+                root,
+                config,
+                select=args.select,
+                ignore=args.ignore or (),
+                paths=paths,
+                use_cache=not args.no_cache,
+            )
         notes += checked.notes
         for why, count in checked.left_out.items():
             left_out[why] = left_out.get(why, 0) + count

@@ -22,6 +22,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
 
+from vaultkit import progress
 from vaultkit.config import Config
 from vaultkit.model import Note, note_from_values, note_values
 
@@ -43,11 +44,17 @@ def parse_paths(
         from vaultkit.vault import load_note  # imported here: vault.py imports this module
 
         parent_keys = frozenset(config.parent_keys)
+        progress.begin("parsing notes", len(paths))
+        notes: dict[str, Note] = {}
         with collector_paused():
-            return {path: load_note(root, path, config, parent_keys) for path in paths}
+            for done, path in enumerate(paths, 1):
+                notes[path] = load_note(root, path, config, parent_keys)
+                if done % 256 == 0:
+                    progress.advance(256)
+        return notes
     size = max(1, -(-len(paths) // (count * _CHUNKS_PER_WORKER)))
     chunks = [(paths[start : start + size], _pack_values) for start in range(0, len(paths), size)]
-    notes: dict[str, Note] = {}
+    notes = {}
     for packed in parse_groups(root, chunks, config, count):
         for values in pickle.loads(packed):
             note = note_from_values(values)
@@ -79,6 +86,7 @@ def parse_groups(
     parent_keys = frozenset(config.parent_keys)
     count = workers if workers is not None else default_workers()
     done = 0
+    progress.begin("parsing notes", sum(len(paths) for paths, _ in groups))
     with collector_paused():
         if _pooling(count, sum(len(paths) for paths, _ in groups)):
             try:
@@ -95,6 +103,7 @@ def parse_groups(
                     futures.reverse()
                     while futures:
                         packed = futures.pop().result()
+                        progress.advance(len(groups[done][0]))
                         done += 1
                         yield packed
                         del packed
@@ -102,7 +111,9 @@ def parse_groups(
             except (OSError, BrokenProcessPool, pickle.PicklingError):
                 pass  # the groups not yet yielded are parsed here instead
         for paths, pack in groups[done:]:
-            yield _pack_group(root, tuple(paths), config, parent_keys, pack)
+            packed = _pack_group(root, tuple(paths), config, parent_keys, pack)
+            progress.advance(len(paths))
+            yield packed
 
 
 def _pooling(workers: int, notes: int) -> bool:
