@@ -1138,6 +1138,19 @@ def test_watch_reads_the_vaults_baseline(tmp_path: Path) -> None:
         watch.kill()
 
 
+def test_watch_no_baseline_shows_what_it_lists(tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    write_files(root, {"a.md": "[[b]] [[Gone]]", "b.md": "[[a]]"})
+    assert main(["baseline", "--vault", str(root), "-q"]) == 0
+    watch = Process(root, "--format", "json", "--no-baseline")
+    try:
+        start = watch.record(lambda record: record["kind"] == "start")
+        assert (_paths(start["new"]), start["problems"]) == ([("a.md", "VK101")], 1)
+        watch.interrupt()
+    finally:
+        watch.kill()
+
+
 def _git(root: Path, *arguments: str) -> None:
     subprocess.run(
         ["git", "-c", "user.name=t", "-c", "user.email=t@t", *arguments],

@@ -176,6 +176,9 @@ def _parser() -> argparse.ArgumentParser:
     watch_parser.add_argument(
         "--graph", type=Path, metavar="FILE", help="keep the graph page at FILE up to date"
     )
+    watch_parser.add_argument(
+        "--no-baseline", action="store_true", help="also show the findings the baseline hides"
+    )
     watch_parser.set_defaults(command=watch_command)
 
     graph_parser = commands.add_parser(
@@ -614,7 +617,7 @@ def watch_command(args: argparse.Namespace) -> int:
             "color": _color(args),
             "quiet": args.quiet,
             "output": args.output,
-            "baseline": _read_baseline(root, config),
+            "baseline": None if args.no_baseline else _read_baseline(root, config),
         }
         if args.output is None:
             return watch(root, config, sys.stdout, **options)
