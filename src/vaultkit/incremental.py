@@ -42,7 +42,14 @@ from types import MappingProxyType
 
 from vaultkit.config import Config, glob_matcher
 from vaultkit.index import Index
-from vaultkit.model import Diagnostic, Edge, Fix, Note, Severity, Status, diagnostic_order
+from vaultkit.model import (
+    Diagnostic,
+    Edge,
+    Note,
+    Status,
+    diagnostic_order,
+    finding_key,
+)
 from vaultkit.parse import parse_note, unreadable_note
 from vaultkit.read import text_of
 from vaultkit.resolve import Resolver, Vault
@@ -140,18 +147,8 @@ def _anchors(note: Note | None) -> object:
     return note.readable, headings, frozenset(block.id for block in note.blocks)
 
 
-def _full(item: Diagnostic) -> tuple[str, int, int, str, str, Severity, str, Fix | None]:
-    """Everything a finding says; ``Diagnostic`` equality compares its location only."""
-    return (
-        item.path,
-        item.line,
-        item.column,
-        item.code,
-        item.name,
-        item.severity,
-        item.message,
-        item.fix,
-    )
+def _report_order(item: Diagnostic) -> tuple[str, int, int, str, str]:
+    return (*diagnostic_order(item), item.message)
 
 
 class IncrementalVault:
@@ -705,11 +702,13 @@ class IncrementalVault:
         new: list[Diagnostic] = []
         fixed: list[Diagnostic] = []
         for path in paths:
-            old = {_full(item): item for item in before.get(path, ())}
-            now = {_full(item): item for item in self._found.get(path, ())}
+            old = {finding_key(item): item for item in before.get(path, ())}
+            now = {finding_key(item): item for item in self._found.get(path, ())}
             new += [item for key, item in now.items() if key not in old]
             fixed += [item for key, item in old.items() if key not in now]
-        return Delta(tuple(sorted(new, key=_full)), tuple(sorted(fixed, key=_full)), files)
+        return Delta(
+            tuple(sorted(new, key=_report_order)), tuple(sorted(fixed, key=_report_order)), files
+        )
 
 
 def _affected(edge: Edge, keys: set[str], work: _Work) -> bool:

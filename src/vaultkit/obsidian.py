@@ -30,13 +30,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import sys
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
+from vaultkit.parse import Timeout, deadline
 from vaultkit.read import read_regular
 
 TEMPLATES, TEMPLATER, EXCLUDED = "templates", "templater", "excluded"
@@ -149,35 +147,12 @@ class _BoundedSearch:
         if self._regex is None:
             return False
         try:
-            with _deadline(_REGEX_SECONDS):
+            with deadline(_REGEX_SECONDS):
                 return self._regex.search(path) is not None
-        except _Timeout:
+        except Timeout:
             self._regex = None
             _warn(Path(".obsidian", "app.json"), f"{self._source!r} runs too long on {path!r}")
             return False
-
-
-class _Timeout(Exception):
-    pass
-
-
-@contextmanager
-def _deadline(seconds: float) -> Iterator[None]:
-    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    if not usable:
-        yield
-        return
-
-    def expire(signum: int, frame: object) -> None:
-        raise _Timeout
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def _value(path: Path, key: str) -> object:

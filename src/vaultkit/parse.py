@@ -19,8 +19,8 @@ from vaultkit.markdown import scan_body
 from vaultkit.model import Block, Note, Problem
 
 
-class _Timeout(Exception):
-    pass
+class Timeout(Exception):
+    """The work inside ``deadline`` ran past its time."""
 
 
 def parse_note(
@@ -33,9 +33,9 @@ def parse_note(
     if timeout is None:
         return _parse(path, text, parent_keys)
     try:
-        with _deadline(timeout):
+        with deadline(timeout):
             return _parse(path, text, parent_keys)
-    except _Timeout:
+    except Timeout:
         message = f"parsing took longer than parse-timeout ({timeout:g} s); the note was skipped"
         return unreadable_note(path, Problem("VK005", 1, 1, message))
 
@@ -59,14 +59,15 @@ def _parse(path: str, text: str, parent_keys: frozenset[str]) -> Note:
 
 
 @contextmanager
-def _deadline(seconds: float) -> Iterator[None]:
+def deadline(seconds: float) -> Iterator[None]:
+    """Raise ``Timeout`` inside the block after ``seconds`` (main thread only; elsewhere none)."""
     usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     if not usable:
         yield
         return
 
     def expire(signum: int, frame: object) -> None:
-        raise _Timeout
+        raise Timeout
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)

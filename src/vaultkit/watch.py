@@ -90,7 +90,7 @@ from watchdog.observers.polling import PollingObserver
 from vaultkit.config import Config, glob_matcher, load_config
 from vaultkit.identity import Identity, finding_id, identities
 from vaultkit.incremental import Delta, IncrementalVault
-from vaultkit.model import Diagnostic, Note, VaultkitError, diagnostic_order
+from vaultkit.model import Diagnostic, Note, VaultkitError, diagnostic_order, finding_key
 from vaultkit.renames import record_moves, rename_fix, renamed_to
 from vaultkit.report import Context, diagnostic_record, printable, summary, text_report
 from vaultkit.resolve import Vault
@@ -442,7 +442,7 @@ class Shown:
                 old_item = before.get(key)
                 if old_item is None:
                     added.append(Finding(key, item))
-                elif _record_key(old_item) != _record_key(item):
+                elif finding_key(old_item) != finding_key(item):
                     moved.append(Finding(key, item))
             gone += [Finding(key, item) for key, item in before.items() if key not in now]
             self._pop(path)
@@ -474,22 +474,6 @@ def _order(found: Finding) -> tuple[str, int, int, str]:
 
 def _one(path: str, note: Note | None) -> dict[str, Note]:
     return {path: note} if note is not None else {}
-
-
-def _record_key(item: Diagnostic) -> tuple[object, ...]:
-    # ``Diagnostic`` equality compares the location only; a report compares everything.
-    return (
-        item.path,
-        item.line,
-        item.column,
-        item.code,
-        item.name,
-        item.severity,
-        item.message,
-        item.fix,
-        item.suggestions,
-        item.suggested,
-    )
 
 
 # --- the graph page ---------------------------------------------------------------------------
