@@ -42,7 +42,7 @@ from pathlib import Path
 
 from vaultkit.model import Diagnostic, Link, Note, Problem, Status
 from vaultkit.parse import parse_note
-from vaultkit.read import decode
+from vaultkit.read import decode, patch_lines
 from vaultkit.renames import renamed_to
 from vaultkit.report import Context, display_path
 from vaultkit.resolve import Resolver, Vault
@@ -159,8 +159,8 @@ def fix_diff(plan: Plan, context: Context) -> str:
     out: list[str] = []
     for item in plan.files:
         shown = display_path(context, item.path)
-        before = _lines(item.original)
-        after = _lines(item.fixed)
+        before = patch_lines(item.original)
+        after = patch_lines(item.fixed)
         for line in difflib.unified_diff(before, after, f"a/{shown}", f"b/{shown}"):
             if line.endswith("\n"):
                 out.append(line)
@@ -544,16 +544,6 @@ def _meaning(resolver: Resolver, note: Note, vault: Vault) -> _Meaning:
 
 
 # --- writing --------------------------------------------------------------------------------
-
-
-def _lines(data: bytes) -> list[str]:
-    text = decode(data)
-    assert not isinstance(text, Problem)
-    # Only ``\n`` ends a line for patch tools: ``str.splitlines`` would also break at U+2028,
-    # U+0085, \x0b, \x0c and \x1c-\x1e, and the diff would name lines no tool can find.
-    lines = text.split("\n")
-    last = lines.pop()
-    return [line + "\n" for line in lines] + ([last] if last else [])
 
 
 def _replace_atomically(item: FileFix) -> str | None:

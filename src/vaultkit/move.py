@@ -51,7 +51,7 @@ from vaultkit.files import write_atomically, write_output
 from vaultkit.index import build_index
 from vaultkit.model import Edge, Fix, Link, Problem, Status, VaultkitError
 from vaultkit.parse import parse_note
-from vaultkit.read import decode
+from vaultkit.read import decode, patch_lines
 from vaultkit.relink import replace_target, written_target
 from vaultkit.report import Context, display_path
 from vaultkit.resolve import Resolver, Vault
@@ -254,7 +254,7 @@ def move_diff(vault: Vault, plan: MovePlan, context: Context) -> str:
         if item is None:
             continue
         lines = difflib.unified_diff(
-            _lines(item.original), _lines(item.edited), f"a/{before}", f"b/{after}"
+            patch_lines(item.original), patch_lines(item.edited), f"a/{before}", f"b/{after}"
         )
         out.extend(
             line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
@@ -311,14 +311,6 @@ def _edited(vault: Vault, path: str, fixes: tuple[Fix, ...]) -> _Planned:
     pieces.append(raw[done:])
     edited = (_BOM if bom else b"") + "".join(pieces).encode("utf-8")
     return _Planned(path, real, data, edited)
-
-
-def _lines(data: bytes) -> list[str]:
-    text = decode(data)
-    assert not isinstance(text, Problem)
-    lines = text.split("\n")
-    last = lines.pop()
-    return [line + "\n" for line in lines] + ([last] if last else [])
 
 
 # --- the command ----------------------------------------------------------------------------

@@ -78,3 +78,17 @@ def decode(data: bytes) -> str | Problem:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
+
+
+def patch_lines(data: bytes) -> list[str]:
+    """A note's lines as a unified diff names them: ``data`` must decode (it was read before).
+
+    Only ``\n`` ends a line for patch tools: ``str.splitlines`` would also break at U+2028,
+    U+0085, \x0b, \x0c and \x1c-\x1e, and the diff would name lines no tool can find.
+    """
+    text = decode(data)
+    if isinstance(text, Problem):
+        raise ValueError(text.message)
+    lines = text.split("\n")
+    last = lines.pop()
+    return [line + "\n" for line in lines] + ([last] if last else [])
