@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from vaultkit.model import Diagnostic
 from vaultkit.vault import lint, load_vault
+from vaultkit.version import __version__
 
 __all__ = ("Diagnostic", "__version__", "lint", "load_vault")

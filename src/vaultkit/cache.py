@@ -73,7 +73,7 @@ from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple, TypeGuard
 
-from vaultkit import __version__, model
+from vaultkit import model
 from vaultkit.config import Config
 from vaultkit.files import write_atomically
 from vaultkit.model import (
@@ -93,6 +93,7 @@ from vaultkit.model import (
     note_values,
 )
 from vaultkit.read import digest, read_regular
+from vaultkit.version import __version__
 
 FORMAT = 5
 SHARDS = 32

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from vaultkit import __version__, progress
+from vaultkit import progress
 from vaultkit.config import Config, glob_matcher, load_config
 from vaultkit.explain import explain, explain_json, explain_text, find_note, parse_link
 from vaultkit.files import write_output
@@ -44,6 +44,7 @@ from vaultkit.report import LINK_REPORTERS, REPORTERS, Context, printable, print
 from vaultkit.resolve import Vault
 from vaultkit.rules import RULES, Rule, find_rule, select_rules
 from vaultkit.vault import check_vault, left_out_summary, lint, load_vault, vaults_of
+from vaultkit.version import __version__
 
 
 def run() -> None:

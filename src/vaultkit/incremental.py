@@ -42,6 +42,7 @@ from types import MappingProxyType
 
 from vaultkit.config import Config, glob_matcher
 from vaultkit.index import Index
+from vaultkit.load import load_note
 from vaultkit.model import (
     Diagnostic,
     Edge,
@@ -56,7 +57,7 @@ from vaultkit.resolve import Resolver, Vault
 from vaultkit.rules import select_rules
 from vaultkit.scan import scan_vault
 from vaultkit.text import fold
-from vaultkit.vault import lint, load_note, load_vault
+from vaultkit.vault import lint, load_vault
 
 # The rules that look beyond one note and its own links; every other rule is local.
 ORPHAN_CODES = frozenset({"VK201"})

@@ -50,7 +50,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace import TextDocument
 
-from vaultkit import __version__, cache
+from vaultkit import cache
 from vaultkit.config import Config, find_vault, glob_matcher, load_config
 from vaultkit.fix import FIXABLE
 from vaultkit.incremental import Delta, IncrementalVault
@@ -79,6 +79,7 @@ from vaultkit.resolve import resolve_target
 from vaultkit.rules import find_rule
 from vaultkit.scan import scan_vault
 from vaultkit.text import fold, heading_key
+from vaultkit.version import __version__
 
 LIMIT = 100
 BATCH = 200

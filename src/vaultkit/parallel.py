@@ -1,7 +1,7 @@
 """Reading and parsing many notes across processes, for cold runs of big vaults.
 
 Parsing is a pure function of each file, so it splits into chunks of paths that worker
-processes read and parse with ``vault.load_note`` itself; the parent gets the same ``Note``
+processes read and parse with ``load.load_note`` itself; the parent gets the same ``Note``
 records back, in the order of ``paths``. It parses in-process instead below ``MIN_NOTES``
 notes, with one worker, while other threads run (``fork`` is the only start method that pays
 here, and it is unsafe then), or where processes cannot be started: a pool costs tens of
@@ -24,6 +24,7 @@ from pathlib import Path
 
 from vaultkit import progress
 from vaultkit.config import Config
+from vaultkit.load import load_note, load_note_hashed
 from vaultkit.model import Note, note_from_values, note_values
 
 MIN_NOTES = 500
@@ -41,8 +42,6 @@ def parse_paths(
     """
     count = workers if workers is not None else default_workers()
     if not _pooling(count, len(paths)):
-        from vaultkit.vault import load_note  # imported here: vault.py imports this module
-
         parent_keys = frozenset(config.parent_keys)
         progress.begin("parsing notes", len(paths))
         notes: dict[str, Note] = {}
@@ -149,8 +148,6 @@ def _pack_group(
     parent_keys: frozenset[str],
     pack: Pack,
 ) -> bytes:
-    from vaultkit.vault import load_note_hashed  # imported here: vault.py imports this module
-
     gc.disable()
     return pack([(path, *load_note_hashed(root, path, config, parent_keys)) for path in paths])
 

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from vaultkit import __version__
 from vaultkit.model import Diagnostic, Edge, Fix, Severity, Status, diagnostic_order
 from vaultkit.rules import RULES, Rule
+from vaultkit.version import __version__
 
 
 @dataclass(frozen=True, slots=True)

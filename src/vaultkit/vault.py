@@ -13,10 +13,10 @@ from pathlib import Path
 from vaultkit import cache, obsidian, renames
 from vaultkit.config import Config, glob_matcher, load_config, marked_vault, unmarked_notice
 from vaultkit.index import build_index
-from vaultkit.model import Diagnostic, Edge, Note, Problem, VaultkitError, diagnostic_order
+from vaultkit.load import load_note as load_note
+from vaultkit.load import load_note_hashed as load_note_hashed
+from vaultkit.model import Diagnostic, Edge, Note, VaultkitError, diagnostic_order
 from vaultkit.parallel import collector_paused, parse_groups, parse_paths
-from vaultkit.parse import parse_note, unreadable_note
-from vaultkit.read import digest, read_bytes, text_of
 from vaultkit.resolve import Resolver, Vault, resolve_vault
 from vaultkit.rules import Rule, select_rules
 from vaultkit.scan import Scan, scan_vault
@@ -195,24 +195,6 @@ def default_vault(cwd: Path, *, quiet: bool = False) -> Path:
         if not quiet:
             print(unmarked_notice(cwd, root), file=sys.stderr)
     return root
-
-
-def load_note(root: Path, path: str, config: Config, parent_keys: frozenset[str]) -> Note:
-    """Read and parse one note; a note that cannot be read is a note with a problem."""
-    return load_note_hashed(root, path, config, parent_keys)[0]
-
-
-def load_note_hashed(
-    root: Path, path: str, config: Config, parent_keys: frozenset[str]
-) -> tuple[Note, bytes | None]:
-    """``load_note``, and the hash of the very bytes parsed (None when none could be read)."""
-    data = read_bytes(root, path)
-    if isinstance(data, Problem):
-        return unreadable_note(path, data), None
-    text = text_of(data, config.max_file_size)
-    if isinstance(text, Problem):
-        return unreadable_note(path, text), digest(data)
-    return parse_note(path, text, parent_keys, config.parse_timeout), digest(data)
 
 
 def lint(
