@@ -577,18 +577,30 @@ def links_command(args: argparse.Namespace) -> int:
     return 0
 
 
+_FIX_KINDS = {
+    "safe": "safe (--fix applies it)",
+    "unsafe": "unsafe (--fix --unsafe-fixes applies it)",
+    None: "none",
+}
+
+
 def rule_command(args: argparse.Namespace) -> int:
-    """Show a rule's documentation, or list every rule."""
+    """Show a rule's documentation, or list every rule, each with the kind of its fix."""
     if args.all or not args.rule:
         for rule in RULES:
             state = "" if rule.default else "  (off by default)"
-            print(f"{rule.code}  {rule.name:<24} {rule.severity.label:<8} {rule.summary}{state}")
+            fix = rule.fix or ""
+            print(
+                f"{rule.code}  {rule.name:<24} {rule.severity.label:<8} {fix:<6} {rule.summary}"
+                f"{state}"
+            )
         return 0
     found = find_rule(args.rule)
     if found is None:
         raise VaultkitError(f"unknown rule {args.rule!r} (see 'vaultkit rule --all')")
     state = "on by default" if found.default else "off by default"
-    print(f"{found.code} {found.name} ({found.severity.label}, {state})\n")
+    print(f"{found.code} {found.name} ({found.severity.label}, {state})")
+    print(f"fix: {_FIX_KINDS[found.fix]}\n")
     print(found.doc)
     return 0
 

@@ -6,8 +6,8 @@ unquoted property link is quoted (VK214), and a single-string ``aliases`` become
 list (VK211). One is unsafe (Obsidian opens the same note, which may not be the one the author
 meant) and needs ``--unsafe-fixes``: an ambiguous link pins the tie-break's winner by its path,
 its visible text kept (VK104). A link naming a renamed note is pointed at the note it became
-(VK101, VK301: safe; ``renames.py``). Each ``Fix`` says which it is. Any other fix a finding
-may carry is never applied.
+(VK101, VK301: safe; ``renames.py``). Each rule's row in ``RULES`` names the kind of its fix,
+and each ``Fix`` says which it is. Any other fix a finding may carry is never applied.
 
 Planning reads each note's bytes once and first checks that they still parse to the note that
 was linted; then every fix is checked before it is accepted: its range must hold the text the
@@ -46,9 +46,15 @@ from vaultkit.read import decode, patch_lines
 from vaultkit.renames import renamed_to
 from vaultkit.report import Context, display_path
 from vaultkit.resolve import Resolver, Vault
+from vaultkit.rules import RULES
 
-FIXABLE = ("VK101", "VK301", "VK104", "VK105", "VK211", "VK214")
-"""The codes whose fixes ``--fix`` applies, in the order they win an overlap."""
+_WINS_OVERLAP = ("VK101", "VK301", "VK104", "VK105", "VK211", "VK214")
+"""Which fix is taken when two overlap: link fixes first (the quoted ``"[[Target|Alias]]"``
+also fixes VK214), a renamed note's new name before any other link fix."""
+
+FIXABLE = tuple(sorted((rule.code for rule in RULES if rule.fix), key=_WINS_OVERLAP.index))
+"""The codes whose fixes ``--fix`` applies (the rules whose row names a fix kind), in the order
+they win an overlap."""
 
 _BOM = b"\xef\xbb\xbf"
 _LINE_END = re.compile(r"\r\n|\r|\n")

@@ -11,6 +11,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from typing import Literal
 
 from vaultkit.config import glob_matcher
 from vaultkit.model import Diagnostic, Edge, Fix, Link, LinkKind, Severity, Status, VaultkitError
@@ -20,17 +21,24 @@ from vaultkit.suggest import Suggestion, block_suggestion, heading_suggestion, n
 from vaultkit.text import fold
 
 Check = Callable[[Vault], Iterator[Diagnostic]]
+FixKind = Literal["safe", "unsafe"]
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """One entry of the catalogue."""
+    """One entry of the catalogue.
+
+    ``fix`` is the kind of fix the rule attaches to its findings (cli.md "Fix safety"):
+    ``"safe"`` (``--fix`` applies it), ``"unsafe"`` (only with ``--unsafe-fixes``), or None for
+    a rule whose findings carry no fix ``--fix`` applies.
+    """
 
     code: str
     name: str
     severity: Severity
     check: Check
     default: bool = True
+    fix: FixKind | None = None
 
     @property
     def doc(self) -> str:
@@ -242,7 +250,7 @@ def ambiguous_link(vault: Vault) -> Iterator[Diagnostic]:
             if fold(path) == fold(edge.link.target):
                 fix = None
             else:
-                fix = _relink(edge, path, _visible(edge.link), safe=False)
+                fix = _relink(edge, path, _visible(edge.link), safe=_rule("VK104").fix == "safe")
             yield _edge_diagnostic("VK104", edge, edge.reason, fix)
 
 
@@ -692,25 +700,25 @@ RULES: tuple[Rule, ...] = (
     Rule("VK003", "binary-file", Severity.WARNING, binary_file),
     Rule("VK004", "file-too-large", Severity.WARNING, file_too_large),
     Rule("VK005", "parse-timeout", Severity.ERROR, parse_timeout),
-    Rule("VK101", "broken-link", Severity.ERROR, broken_link),
+    Rule("VK101", "broken-link", Severity.ERROR, broken_link, fix="safe"),
     Rule("VK102", "broken-heading", Severity.ERROR, broken_heading),
     Rule("VK103", "broken-block", Severity.ERROR, broken_block),
-    Rule("VK104", "ambiguous-link", Severity.WARNING, ambiguous_link),
-    Rule("VK105", "alias-link", Severity.WARNING, alias_link),
+    Rule("VK104", "ambiguous-link", Severity.WARNING, ambiguous_link, fix="unsafe"),
+    Rule("VK105", "alias-link", Severity.WARNING, alias_link, fix="safe"),
     Rule("VK106", "missing-attachment", Severity.ERROR, missing_attachment),
     Rule("VK107", "link-outside-vault", Severity.ERROR, link_outside_vault),
     Rule("VK108", "empty-link", Severity.WARNING, empty_link),
     Rule("VK201", "orphan-note", Severity.WARNING, orphan_note),
     Rule("VK202", "dead-end-note", Severity.INFO, dead_end_note, default=False),
     Rule("VK210", "invalid-frontmatter", Severity.ERROR, invalid_frontmatter),
-    Rule("VK211", "invalid-aliases", Severity.WARNING, invalid_aliases),
+    Rule("VK211", "invalid-aliases", Severity.WARNING, invalid_aliases, fix="safe"),
     Rule("VK212", "duplicate-alias", Severity.WARNING, duplicate_alias),
     Rule("VK213", "alias-shadowed", Severity.WARNING, alias_shadowed),
-    Rule("VK214", "unquoted-property-link", Severity.WARNING, unquoted_property_link),
+    Rule("VK214", "unquoted-property-link", Severity.WARNING, unquoted_property_link, fix="safe"),
     Rule("VK215", "deprecated-property", Severity.INFO, deprecated_property),
     Rule("VK220", "case-collision", Severity.WARNING, case_collision),
     Rule("VK221", "duplicate-block-id", Severity.WARNING, duplicate_block_id),
-    Rule("VK301", "broken-up-link", Severity.ERROR, broken_up_link),
+    Rule("VK301", "broken-up-link", Severity.ERROR, broken_up_link, fix="safe"),
     Rule("VK302", "hierarchy-cycle", Severity.ERROR, hierarchy_cycle),
     Rule("VK303", "multiple-parents", Severity.INFO, multiple_parents, default=False),
 )
