@@ -113,8 +113,9 @@ def mutations(modules: list[str]) -> dict[str, str]:
         if not path.is_file():
             continue
         source = path.read_text(encoding="utf-8")
+        rows = source.splitlines()
         functions = {
-            node.name: ast.get_source_segment(source, node) or ""
+            node.name: "\n".join(rows[node.lineno - 1 : node.end_lineno])
             for node in ast.walk(ast.parse(source))
             if isinstance(node, ast.FunctionDef) and "__mutmut_" in node.name
         }

@@ -10,6 +10,7 @@ from vaultkit.index import build_index
 from vaultkit.model import Heading, Note, Status
 from vaultkit.resolve import Resolver, attachment_extension, has_heading_path, resolve_target
 from vaultkit.text import heading_key
+from vaultkit.vault import load_vault
 
 
 def _index(*paths: str, aliases: dict[str, tuple[str, ...]] | None = None) -> object:
@@ -280,6 +281,12 @@ def test_only_a_bare_wikilink_may_name_an_alias(make_vault: MakeVault) -> None:
     ]
 
 
+def test_a_link_with_a_folder_never_names_an_alias() -> None:
+    index = _index("T.md", aliases={"T.md": ("AI/ML", "ML")})
+    assert resolve_target(index, "", "AI/ML").status is Status.BROKEN  # type: ignore[arg-type]
+    assert resolve_target(index, "", "ML").status is Status.ALIAS  # type: ignore[arg-type]
+
+
 def test_an_alias_answer_names_its_owners() -> None:
     index = _index("A.md", "B.md", aliases={"A.md": ("Dup",), "B.md": ("dup",)})
     answer = resolve_target(index, "", "DUP")  # type: ignore[arg-type]
@@ -301,6 +308,7 @@ def test_paths_that_leave_the_vault_from_any_folder() -> None:
     assert _answer(("a/N.md",), "a", "/../N") == ("outside-vault", None)
     assert _answer(("a/N.md",), "a", "../..") == ("outside-vault", None)
     assert _answer(("a/N.md",), "", "../") == ("outside-vault", None)
+    assert _answer(("a/N.md",), "", "./../N") == ("outside-vault", None)
     assert _answer(("a/N.md",), "a/b", "../../a/N") == ("resolved", "a/N.md")
 
 
@@ -339,3 +347,67 @@ def test_the_linking_note_s_own_folder_is_its_whole_path() -> None:
 def test_an_extension_is_the_last_one_of_the_name() -> None:
     assert attachment_extension("report.v2.PDF") == "pdf"
     assert attachment_extension("Chapter 1.pdf.notes") is None
+
+
+def test_the_plain_pipeline_resolves_as_the_cached_one(make_vault: MakeVault) -> None:
+    files = {
+        "S.md": "[[T#Real]] [[T#Gone]] [[Alias]] [[Nope]] [[]] [[../../x]] [[N]] [[T#^blk]]",
+        "T.md": "---\naliases: [Alias]\n---\n# Real\nparagraph ^blk\n\n[[S]]",
+        "p/N.md": "[[S]]",
+        "q/N.md": "",
+    }
+    cached = make_vault(files)
+    plain = load_vault(cached.root, use_cache=False)
+    assert plain.edges == cached.edges
+    assert (plain.root, plain.config, plain.attachments) == (
+        cached.root,
+        cached.config,
+        cached.attachments,
+    )
+    assert dict(plain.notes) == dict(cached.notes)
+    assert plain.index == cached.index
+    assert [edge.status for edge in plain.edges if edge.source == "S.md"] == [
+        Status.RESOLVED,
+        Status.BROKEN_HEADING,
+        Status.ALIAS,
+        Status.BROKEN,
+        Status.EMPTY,
+        Status.OUTSIDE_VAULT,
+        Status.AMBIGUOUS,
+        Status.RESOLVED,
+    ]
+    for vault in (plain, cached):
+        for status in Status:
+            expected = tuple(edge for edge in vault.edges if edge.status is status)
+            assert vault.with_status(status) == expected
+            assert vault.with_status(status) == expected  # asked again: the same
+
+
+def test_every_answer_says_why_and_names_its_candidates() -> None:
+    notes = [Note(path=path) for path in ("a/N.md", "b/N.md", "T.md", "Al.md")]
+    notes[3] = Note(path="Al.md", aliases=("Alias",))
+    index = build_index(notes, ["pic.png"], frozenset({"Leak.md"}))
+    both = ("a/N.md", "b/N.md")
+    cases = [
+        ("", "", Status.EMPTY, ()),
+        ("", "../x", Status.OUTSIDE_VAULT, ()),
+        ("", "Nope", Status.BROKEN, ()),
+        ("", "Alias", Status.ALIAS, ("Al.md",)),
+        ("", "T", Status.RESOLVED, ("T.md",)),
+        ("", "/c/N", Status.BROKEN, both),
+        ("", "c/N", Status.BROKEN, both),
+        ("", "/a/N", Status.RESOLVED, both),
+        ("", "N", Status.AMBIGUOUS, both),
+        ("a", "N", Status.RESOLVED, both),
+        ("", "Leak", Status.OUTSIDE_VAULT, ("Leak.md",)),
+    ]
+    for folder, target, status, candidates in cases:
+        answer = resolve_target(index, folder, target)
+        assert (answer.status, answer.candidates) == (status, candidates), target
+        assert isinstance(answer.reason, str), target
+        assert answer.steps and all(isinstance(step, str) and step for step in answer.steps)
+        # A link with one clear answer needs no reason; every other answer gives one.
+        assert (answer.reason == "") is (status is Status.RESOLVED and target != "N"), target
+        quiet = resolve_target(index, folder, target, trace=False)
+        assert (quiet.status, quiet.path, quiet.reason) == (status, answer.path, answer.reason)
+        assert quiet.steps == (() if target else answer.steps)

@@ -64,8 +64,9 @@ def test_an_unknown_selector_is_an_error_wherever_it_is(bad: str) -> None:
 
 
 def test_find_rule_by_code_in_any_case_or_by_name() -> None:
-    assert find_rule("vk101") is find_rule("VK101") is find_rule("broken-link")
-    assert find_rule("Broken-Link") is find_rule("VK101")
+    broken_link = BY_CODE["VK101"]
+    assert find_rule("vk101") is find_rule("VK101") is find_rule("broken-link") is broken_link
+    assert find_rule("Broken-Link") is broken_link
     assert find_rule("VK10") is None
     assert find_rule("broken") is None
 
@@ -209,6 +210,7 @@ def test_problems_keep_their_fix_and_broken_links_their_suggestions(make_vault: 
         ("b.md", 3, 6, "VK301", ("Nowhere",)),
         ("c.md", 3, 5, "VK214", ()),
     ]
+    assert all(isinstance(item.message, str) for item in lint(vault))
     fixes = {row[3]: row[5] for row in found if row[5] is not None}
     assert {code: (fix.replacement, fix.safe) for code, fix in fixes.items()} == {
         "VK211": ("[one string]", True),
@@ -277,12 +279,21 @@ def test_each_cycle_is_reported_once_at_the_parent_field_that_closes_it(
         "g.md": parents("g", "h"),
         "h.md": parents("i"),
         "i.md": "",
+        # A cycle that the search enters from outside it, and closes away from its entry.
+        "j.md": parents("k"),
+        "k.md": parents("l"),
+        "l.md": parents("k"),
     }
     found = [
         (item.path, item.line, item.column, item.message)
         for item in lint(make_vault(files), select=["VK302"])
     ]
-    assert [row[:3] for row in found] == [("a.md", 2, 17), ("e.md", 2, 7), ("g.md", 2, 7)]
+    assert [row[:3] for row in found] == [
+        ("a.md", 2, 17),
+        ("e.md", 2, 7),
+        ("g.md", 2, 7),
+        ("k.md", 2, 7),
+    ]
     assert "a.md -> beta.md -> a.md" in found[0][3]
     assert "e.md -> f.md -> e.md" in found[1][3]
 
@@ -314,3 +325,10 @@ def test_a_rule_s_documentation_is_its_docstring_dedented() -> None:
     assert Rule("VK998", "bare", Severity.INFO, _undocumented).doc == ""
     assert Rule("VK998", "bare", Severity.INFO, _undocumented).summary == ""
     assert Rule("VK997", "short", Severity.INFO, _one_line).doc == "Only a summary."
+
+
+def test_an_alias_fix_shows_the_heading_path_as_obsidian_does(make_vault: MakeVault) -> None:
+    files = {"s.md": "[[Alias#A#B]]", "T.md": "---\naliases: [Alias]\n---\n# A\n## B\n[[s]]"}
+    assert _fixes(make_vault(files), "VK105") == [
+        (1, 1, "[[T#A#B|Alias > A > B]]", 1, 1, 1, 14, True)
+    ]
