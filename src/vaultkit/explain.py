@@ -23,21 +23,14 @@ from pathlib import Path
 
 from vaultkit.markdown import scan_body
 from vaultkit.model import Edge, Heading, Link, LinkKind, Status, VaultkitError
-from vaultkit.resolve import Answer, Resolver, Vault, attachment_extension, resolve_target
-from vaultkit.rules import alias_fix
+from vaultkit.resolve import Answer, Resolver, Vault, resolve_target
+from vaultkit.rules import alias_fix, link_findings
 from vaultkit.suggest import NOTHING, Suggestion, suggestion_for
 from vaultkit.text import fold, heading_key
 
 _OPENS = frozenset({Status.RESOLVED, Status.AMBIGUOUS})
 _STEP_NUMBER = re.compile(r"^\d+\.\s+")
 _LISTED = 8
-_RULES = {
-    Status.BROKEN_HEADING: "VK102 broken-heading",
-    Status.BROKEN_BLOCK: "VK103 broken-block",
-    Status.AMBIGUOUS: "VK104 ambiguous-link",
-    Status.OUTSIDE_VAULT: "VK107 link-outside-vault",
-    Status.EMPTY: "VK108 empty-link",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,16 +169,9 @@ def _alias_form(vault: Vault, edge: Edge) -> str | None:
 
 
 def _rule(vault: Vault, edge: Edge) -> str | None:
-    status = edge.status
-    if status is Status.BROKEN:
-        if edge.is_parent:
-            return "VK301 broken-up-link"
-        if attachment_extension(edge.link.target) is not None:
-            return "VK106 missing-attachment"
-        return "VK101 broken-link"
-    if status is Status.ALIAS:
-        return "VK105 alias-link" if vault.config.alias_links == "warn" else None
-    return _RULES.get(status)
+    """The rule that reports this link, as the link rules themselves say (``link_findings``)."""
+    found = link_findings(vault, edge)
+    return f"{found[0].code} {found[0].name}" if found else None
 
 
 def _check_subpath(vault: Vault, edge: Edge) -> SubpathCheck | None:

@@ -22,6 +22,7 @@ from vaultkit.text import fold
 
 Check = Callable[[Vault], Iterator[Diagnostic]]
 FixKind = Literal["safe", "unsafe"]
+Scope = Literal["link", "note", "vault"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,10 @@ class Rule:
     ``fix`` is the kind of fix the rule attaches to its findings (cli.md "Fix safety"):
     ``"safe"`` (``--fix`` applies it), ``"unsafe"`` (only with ``--unsafe-fixes``), or None for
     a rule whose findings carry no fix ``--fix`` applies.
+
+    ``scope`` is what one finding of the rule is about: ``"link"``, one resolved link alone
+    (``explain`` asks these rules about the link it shows, through ``link_findings``);
+    ``"note"``, one note's own text and links; ``"vault"``, several notes taken together.
     """
 
     code: str
@@ -39,6 +44,7 @@ class Rule:
     check: Check
     default: bool = True
     fix: FixKind | None = None
+    scope: Scope = "note"
 
     @property
     def doc(self) -> str:
@@ -700,30 +706,41 @@ RULES: tuple[Rule, ...] = (
     Rule("VK003", "binary-file", Severity.WARNING, binary_file),
     Rule("VK004", "file-too-large", Severity.WARNING, file_too_large),
     Rule("VK005", "parse-timeout", Severity.ERROR, parse_timeout),
-    Rule("VK101", "broken-link", Severity.ERROR, broken_link, fix="safe"),
-    Rule("VK102", "broken-heading", Severity.ERROR, broken_heading),
-    Rule("VK103", "broken-block", Severity.ERROR, broken_block),
-    Rule("VK104", "ambiguous-link", Severity.WARNING, ambiguous_link, fix="unsafe"),
-    Rule("VK105", "alias-link", Severity.WARNING, alias_link, fix="safe"),
-    Rule("VK106", "missing-attachment", Severity.ERROR, missing_attachment),
-    Rule("VK107", "link-outside-vault", Severity.ERROR, link_outside_vault),
-    Rule("VK108", "empty-link", Severity.WARNING, empty_link),
-    Rule("VK201", "orphan-note", Severity.WARNING, orphan_note),
+    Rule("VK101", "broken-link", Severity.ERROR, broken_link, fix="safe", scope="link"),
+    Rule("VK102", "broken-heading", Severity.ERROR, broken_heading, scope="link"),
+    Rule("VK103", "broken-block", Severity.ERROR, broken_block, scope="link"),
+    Rule("VK104", "ambiguous-link", Severity.WARNING, ambiguous_link, fix="unsafe", scope="link"),
+    Rule("VK105", "alias-link", Severity.WARNING, alias_link, fix="safe", scope="link"),
+    Rule("VK106", "missing-attachment", Severity.ERROR, missing_attachment, scope="link"),
+    Rule("VK107", "link-outside-vault", Severity.ERROR, link_outside_vault, scope="link"),
+    Rule("VK108", "empty-link", Severity.WARNING, empty_link, scope="link"),
+    Rule("VK201", "orphan-note", Severity.WARNING, orphan_note, scope="vault"),
     Rule("VK202", "dead-end-note", Severity.INFO, dead_end_note, default=False),
     Rule("VK210", "invalid-frontmatter", Severity.ERROR, invalid_frontmatter),
     Rule("VK211", "invalid-aliases", Severity.WARNING, invalid_aliases, fix="safe"),
-    Rule("VK212", "duplicate-alias", Severity.WARNING, duplicate_alias),
-    Rule("VK213", "alias-shadowed", Severity.WARNING, alias_shadowed),
+    Rule("VK212", "duplicate-alias", Severity.WARNING, duplicate_alias, scope="vault"),
+    Rule("VK213", "alias-shadowed", Severity.WARNING, alias_shadowed, scope="vault"),
     Rule("VK214", "unquoted-property-link", Severity.WARNING, unquoted_property_link, fix="safe"),
     Rule("VK215", "deprecated-property", Severity.INFO, deprecated_property),
-    Rule("VK220", "case-collision", Severity.WARNING, case_collision),
+    Rule("VK220", "case-collision", Severity.WARNING, case_collision, scope="vault"),
     Rule("VK221", "duplicate-block-id", Severity.WARNING, duplicate_block_id),
-    Rule("VK301", "broken-up-link", Severity.ERROR, broken_up_link, fix="safe"),
-    Rule("VK302", "hierarchy-cycle", Severity.ERROR, hierarchy_cycle),
+    Rule("VK301", "broken-up-link", Severity.ERROR, broken_up_link, fix="safe", scope="link"),
+    Rule("VK302", "hierarchy-cycle", Severity.ERROR, hierarchy_cycle, scope="vault"),
     Rule("VK303", "multiple-parents", Severity.INFO, multiple_parents, default=False),
 )
 BY_CODE = {rule.code: rule for rule in RULES}
 BY_NAME = {rule.name: rule for rule in RULES}
+LINK_RULES = tuple(rule for rule in RULES if rule.scope == "link")
+
+
+def link_findings(vault: Vault, edge: Edge) -> list[Diagnostic]:
+    """What the link rules report about ``edge`` alone: they lint a view holding only it.
+
+    Every link rule is asked, on or off by default and whatever the selection, and no
+    suppression applies: the answer is what the rules say about this link's resolution.
+    """
+    view = replace(vault, edges=(edge,))
+    return [item for rule in LINK_RULES for item in rule.check(view)]
 
 
 def find_rule(key: str) -> Rule | None:
