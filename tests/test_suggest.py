@@ -12,7 +12,7 @@ from tests.conftest import MakeVault, codes, write_files
 from vaultkit.cli import main
 from vaultkit.explain import explain, explain_json, parse_link
 from vaultkit.model import Diagnostic
-from vaultkit.suggest import _one_edit
+from vaultkit.suggest import _one_edit, may_change
 from vaultkit.vault import lint
 
 
@@ -247,3 +247,19 @@ def test_an_incremental_update_suggests_for_a_note_saved_with_a_typo(tmp_path: P
     engine.update({"a.md"})
     (item,) = [found for found in engine.findings("a.md") if found.code == "VK101"]
     assert item.suggestions == ("Embeddings",)
+
+
+@pytest.mark.parametrize(
+    ("name", "target", "expected"),
+    [
+        ("embeddings.md", "Embedings", True),
+        ("embeddings.md", "Concepts/Embeddings", True),
+        ("slides.pdf", "Slides", True),
+        ("vector embeddings", "Vector-embedding", True),
+        ("chapter 4.md", "Chapter 3", True),
+        ("zebra.md", "Embedings", False),
+        ("embeddings and more.md", "Embedings", False),
+    ],
+)
+def test_which_names_may_change_a_suggestion(name: str, target: str, expected: bool) -> None:
+    assert may_change(name, target) is expected

@@ -21,8 +21,9 @@ they look at beyond one note and its own links:
 - case collisions (VK220): the paths that fold to the same key;
 - hierarchy cycles (VK302): the ``up`` edges reachable from the notes whose parents changed;
 - suggestions (VK101, VK301): a broken link's message names the vault's close names and
-  aliases, so these rules see every note, and run again for every note with a broken link
-  when a file comes or goes or an alias changes.
+  aliases, so these rules see every note, and run again for the notes with a broken link
+  whose target is close to a file that came or went or an alias that changed
+  (``suggest.may_change``: equal or one edit apart, with or without extensions).
 
 Reading files happens only at the edge (``load_note`` and an ``lstat`` per changed path); the
 rest is a function of the records kept. ``edit`` lets a text stand in for a file's bytes (an
@@ -56,6 +57,7 @@ from vaultkit.read import text_of
 from vaultkit.resolve import Resolver, Vault
 from vaultkit.rules import select_rules
 from vaultkit.scan import scan_vault
+from vaultkit.suggest import may_change
 from vaultkit.text import fold
 from vaultkit.vault import lint, load_vault
 
@@ -597,6 +599,18 @@ class IncrementalVault:
 
     # --- rules --------------------------------------------------------------------------------
 
+    def _near_broken(self, names: set[str]) -> set[str]:
+        """The notes with a broken link whose suggestions ``names`` coming or going can move."""
+        near: set[str] = set()
+        for source in self._broken:
+            for edge in self._edges.get(source, ()):
+                if edge.status is Status.BROKEN and any(
+                    may_change(name, edge.link.target) for name in names
+                ):
+                    near.add(source)
+                    break
+        return near
+
     def _relint(self, dirty: set[str], work: _Work) -> Delta:
         before: dict[str, tuple[Diagnostic, ...]] = {}
         local = self._codes - _WIDE
@@ -609,7 +623,7 @@ class IncrementalVault:
         if self._codes & NAME_CODES:
             named = set(focus)
             if work.names or work.aliases:
-                named |= self._broken
+                named |= self._near_broken(work.names | work.aliases)
             exact = dirty | named
             notes = sorted(named & self._notes.keys())
             # The links of the named notes, an index with every alias, and the notes themselves

@@ -305,6 +305,19 @@ def _unspaced(root: Path, path: str, block: str) -> bool:
     return False
 
 
+def may_change(name: str, target: str) -> bool:
+    """Whether a file or alias folded as ``name`` coming or going can change what a broken
+    link to ``target`` is offered: the engine re-lints only those links when names move.
+
+    It errs on the side of yes: equal, or one edit apart, compared as suggestions compare,
+    with and without the extension of either, and whatever the numbers in them.
+    """
+    names = {compared(_stem(name)), compared(_stem(name, any_extension=True))}
+    plain = target.rsplit("/", 1)[-1]
+    targets = {_target_key(target), compared(_stem(plain, any_extension=True))}
+    return any(one == two or _one_edit(one, two) for one in names for two in targets)
+
+
 def _target_key(target: str) -> str:
     return compared(_stem(target.rsplit("/", 1)[-1]))
 
