@@ -57,7 +57,7 @@ from vaultkit.read import text_of
 from vaultkit.resolve import Resolver, Vault
 from vaultkit.rules import select_rules
 from vaultkit.scan import scan_vault
-from vaultkit.suggest import may_change
+from vaultkit.suggest import keys_close, name_keys, target_keys
 from vaultkit.text import fold
 from vaultkit.vault import lint, load_vault
 
@@ -237,6 +237,8 @@ class IncrementalVault:
         self._subpath_incoming: dict[str, set[str]] = {}
         # The notes with a broken link: their suggestions move with the vault's names.
         self._broken: set[str] = set()
+        # Broken link targets as suggestions compare them: the same targets recur.
+        self._target_keys: dict[str, tuple[str, ...]] = {}
         self._name_index: Index | None = None
         scratch = _Work()
         for source, edges in by_source.items():
@@ -601,12 +603,18 @@ class IncrementalVault:
 
     def _near_broken(self, names: set[str]) -> set[str]:
         """The notes with a broken link whose suggestions ``names`` coming or going can move."""
+        changed = [name_keys(name) for name in names]
+        keys = self._target_keys
         near: set[str] = set()
         for source in self._broken:
             for edge in self._edges.get(source, ()):
-                if edge.status is Status.BROKEN and any(
-                    may_change(name, edge.link.target) for name in names
-                ):
+                if edge.status is not Status.BROKEN:
+                    continue
+                target = edge.link.target
+                found = keys.get(target)
+                if found is None:
+                    found = keys[target] = target_keys(target)
+                if any(keys_close(name, found) for name in changed):
                     near.add(source)
                     break
         return near

@@ -312,10 +312,27 @@ def may_change(name: str, target: str) -> bool:
     It errs on the side of yes: equal, or one edit apart, compared as suggestions compare,
     with and without the extension of either, and whatever the numbers in them.
     """
-    names = {compared(_stem(name)), compared(_stem(name, any_extension=True))}
+    return keys_close(name_keys(name), target_keys(target))
+
+
+def name_keys(name: str) -> tuple[str, ...]:
+    """A file name or alias as ``may_change`` compares it, with and without its extension."""
+    return compared(_stem(name)), compared(_stem(name, any_extension=True))
+
+
+def target_keys(target: str) -> tuple[str, ...]:
+    """A link target as ``may_change`` compares it (worth keeping: targets repeat)."""
     plain = target.rsplit("/", 1)[-1]
-    targets = {_target_key(target), compared(_stem(plain, any_extension=True))}
-    return any(one == two or _one_edit(one, two) for one in names for two in targets)
+    return _target_key(target), compared(_stem(plain, any_extension=True))
+
+
+def keys_close(names: tuple[str, ...], targets: tuple[str, ...]) -> bool:
+    """Whether any of ``names`` is equal to or one edit from any of ``targets``."""
+    return any(
+        abs(len(one) - len(two)) <= 1 and (one == two or _one_edit(one, two))
+        for one in names
+        for two in targets
+    )
 
 
 def _target_key(target: str) -> str:
