@@ -15,17 +15,16 @@ from vaultkit.identity import (
     finding_id,
     identities,
     parse_baseline,
-    quick_subject,
+    subject_of,
 )
 from vaultkit.model import VaultkitError
-from vaultkit.read import read_bytes, text_of
 from vaultkit.resolve import Vault
 from vaultkit.vault import lint, load_vault
 
 
 def ids_of(vault: Vault) -> list[Identity]:
     found = lint(vault)
-    return sorted(identities(found, dict(vault.notes)))
+    return sorted(identities(found))
 
 
 def test_a_moved_link_keeps_its_identity(make_vault: MakeVault) -> None:
@@ -49,8 +48,8 @@ def test_two_equal_broken_links_are_two_findings(make_vault: MakeVault) -> None:
 def test_rank_follows_position_not_input_order(make_vault: MakeVault) -> None:
     vault = make_vault({"a.md": "[[Gone]]\n[[Gone]]\n", "b.md": "[[a]]"})
     found = lint(vault)
-    forward = identities(found, dict(vault.notes))
-    backward = identities(list(reversed(found)), dict(vault.notes))
+    forward = identities(found)
+    backward = identities(list(reversed(found)))
     assert list(reversed(backward)) == forward
 
 
@@ -115,7 +114,7 @@ def test_a_bad_baseline_is_a_clear_error(text: str) -> None:
 def test_a_stale_entry_never_hides_a_new_finding_elsewhere(make_vault: MakeVault) -> None:
     vault = make_vault({"a.md": "[[Gone]] [[Other]]\n", "b.md": "[[a]] [[Gone]]\n"})
     found = lint(vault, ignore=["VK201"])
-    ids = identities(found, dict(vault.notes))
+    ids = identities(found)
     baseline = frozenset(
         {Identity("a.md", "VK101", "[[Gone]]", 0), Identity("z.md", "VK101", "[[q]]", 0)}
     )
@@ -126,26 +125,16 @@ def test_a_stale_entry_never_hides_a_new_finding_elsewhere(make_vault: MakeVault
     assert scoped.fixed == 0
 
 
-def _lines(vault: Vault) -> dict[str, list[str]]:
-    texts = {}
-    for path in vault.notes:
-        data = read_bytes(vault.root, path)
-        text = text_of(data, vault.config.max_file_size) if isinstance(data, bytes) else data
-        texts[path] = text.split("\n") if isinstance(text, str) else []
-    return texts
-
-
 @pytest.mark.parametrize("name", ["knowledge-garden", "kepano-obsidian"])
-def test_reading_a_link_from_its_line_gives_the_parse_s_answer(name: str) -> None:
-    """Findings on a wikilink or embed get their subject from the line alone (no parse):
-    over every finding of the real vaults, that answer is the parse's."""
+def test_the_subject_the_rules_attach_is_the_parse_s_answer(name: str) -> None:
+    """Findings carry their subject from the rule that found them: over every finding of the
+    real vaults, that answer is the one read off the parsed note."""
     root = corpus(name)
     vault = load_vault(root, load_config(root), use_cache=False)
     found = lint(vault)
-    lines = _lines(vault)
-    quick = [quick_subject(item, lines[item.path]) for item in found]
-    assert any(subject for subject in quick)
-    assert identities(found, dict(vault.notes)) == identities(found, dict(vault.notes), lines)
+    carried = [item.subject for item in found]
+    assert any(subject for subject in carried)
+    assert carried == [subject_of(item, vault.notes.get(item.path)) for item in found]
 
 
 def test_a_wikilink_ends_at_its_first_closing_brackets(make_vault: MakeVault) -> None:
@@ -155,7 +144,8 @@ def test_a_wikilink_ends_at_its_first_closing_brackets(make_vault: MakeVault) ->
     }
     vault = make_vault(files)
     found = lint(vault)
-    lines = _lines(vault)
-    assert identities(found, dict(vault.notes)) == identities(found, dict(vault.notes), lines)
-    quick = [quick_subject(item, lines[item.path]) for item in found if item.path == "a.md"]
-    assert quick[0] == "[[Gone]]"
+    assert [item.subject for item in found] == [
+        subject_of(item, vault.notes.get(item.path)) for item in found
+    ]
+    carried = [item.subject for item in found if item.path == "a.md"]
+    assert carried[0] == "[[Gone]]"

@@ -273,18 +273,17 @@ def _broken(path: str, line: int, target: str = "x") -> Diagnostic:
 def test_shown_follows_a_swap_and_a_rename_over_another_note() -> None:
     state = {"a.md": [_broken("a.md", 1, "p")], "b.md": [_broken("b.md", 1, "q")]}
     shown = Shown()
-    shown.diff(state, lambda path: state.get(path, []), lambda path: None)
+    shown.diff(state, lambda path: state.get(path, []))
     state = {"b.md": [_broken("b.md", 2, "p")], "a.md": [_broken("a.md", 2, "q")]}
     new, fixed, moved = shown.diff(
         ["a.md", "b.md"],
         lambda path: state.get(path, []),
-        lambda path: None,
         {"a.md": "b.md", "b.md": "a.md"},
     )
     assert (new, fixed, len(moved), len(shown)) == ([], [], 2, 2)
     state = {"b.md": [_broken("b.md", 3, "q")]}  # a.md moved over b.md
     new, fixed, moved = shown.diff(
-        ["a.md", "b.md"], lambda path: state.get(path, []), lambda path: None, {"a.md": "b.md"}
+        ["a.md", "b.md"], lambda path: state.get(path, []), {"a.md": "b.md"}
     )
     assert [found.item.message for found in fixed] == ["no note matches 'p'"]
     assert (new, [found.item.line for found in moved], len(shown)) == ([], [3], 1)

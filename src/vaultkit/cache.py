@@ -722,6 +722,7 @@ _DIAGNOSTIC = {
     "severity": _SEVERITY,
     "message": _STR,
     "fix": _FIX_OR_NONE,
+    "subject": _STR,
 }
 
 

@@ -28,18 +28,14 @@ from vaultkit.git import (
 )
 from vaultkit.identity import (
     Identity,
-    about_its_note,
     apply_baseline,
     baseline_text,
     finding_id,
     identities,
     parse_baseline,
-    quick_subject,
 )
 from vaultkit.model import Diagnostic, Severity, VaultkitError, diagnostic_order
 from vaultkit.move import move_command
-from vaultkit.parallel import parse_paths
-from vaultkit.read import read_bytes, text_of
 from vaultkit.report import LINK_REPORTERS, REPORTERS, Context, printable, printable_graph
 from vaultkit.resolve import Vault
 from vaultkit.rules import RULES, Rule, find_rule, select_rules
@@ -364,9 +360,7 @@ def lint_command(args: argparse.Namespace) -> int:
         found = [item for item in checked.diagnostics if not elsewhere(item.path)]
         baseline = None if args.no_baseline else _read_baseline(root, config)
         found_ids = (
-            _identities(root, config, found)
-            if baseline is not None or args.format in ("json", "sarif")
-            else None
+            identities(found) if baseline is not None or args.format in ("json", "sarif") else None
         )
         if baseline is not None and found_ids is not None:
             scope = _scope(_rules(args, config), config, paths, elsewhere)
@@ -483,27 +477,6 @@ def _everything(path: str) -> bool:
     return True
 
 
-def _identities(root: Path, config: Config, found: Sequence[Diagnostic]) -> list[Identity]:
-    """Each finding's identity, from the text of the notes that hold findings.
-
-    A finding on a wikilink or embed reads its subject from its line; only the notes holding
-    other findings about a link or an alias are parsed again (``identity.quick_subject``).
-    """
-    lines: dict[str, list[str]] = {}
-    for path in sorted({item.path for item in found if not about_its_note(item)}):
-        data = read_bytes(root, path)
-        text = text_of(data, config.max_file_size) if isinstance(data, bytes) else data
-        lines[path] = text.split("\n") if isinstance(text, str) else []
-    parse = sorted(
-        {
-            item.path
-            for item in found
-            if item.path in lines and quick_subject(item, lines[item.path]) is None
-        }
-    )
-    return identities(found, parse_paths(root, parse, config) if parse else {}, lines)
-
-
 def _read_baseline(root: Path, config: Config) -> tuple[str, frozenset[Identity]] | None:
     """The baseline's name as shown and its entries; None when there is none (or it is off)."""
     path = _baseline_path(root, config)
@@ -546,7 +519,7 @@ def baseline_command(args: argparse.Namespace) -> int:
     checked = check_vault(
         root, config, select=args.select, ignore=args.ignore or (), use_cache=not args.no_cache
     )
-    found = _identities(root, config, checked.diagnostics)
+    found = identities(checked.diagnostics)
     write_output(path, baseline_text(found).encode("utf-8", "surrogateescape"))
     if not args.quiet:
         count = len(found)

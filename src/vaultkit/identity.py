@@ -25,7 +25,7 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
 from vaultkit.model import Diagnostic, Note, VaultkitError, diagnostic_order
@@ -49,7 +49,11 @@ class Identity(NamedTuple):
 
 
 def subject_of(item: Diagnostic, note: Note | None) -> str:
-    """What ``item`` is about (see the module's docstring)."""
+    """What ``item`` is about (see the module's docstring), given the note it is in.
+
+    The rules' own way to name a finding's subject where the finding does not carry it: a
+    link rule names its link directly; ``vault.lint`` asks this for the others.
+    """
     if item.code in _NOTE_LEVEL:
         return ""
     if note is not None:
@@ -65,58 +69,24 @@ def subject_of(item: Diagnostic, note: Note | None) -> str:
     return quoted.group(1) if quoted.group(1) is not None else quoted.group(2)
 
 
-def about_its_note(item: Diagnostic) -> bool:
-    """Whether ``item``'s subject is empty: a finding about its note as a whole."""
-    return item.code in _NOTE_LEVEL
+def about_its_note(code: str) -> bool:
+    """Whether findings of ``code`` are about their note as a whole: their subject is empty."""
+    return code in _NOTE_LEVEL
 
 
-# A wikilink or embed as Obsidian reads one: it ends at the first ``]]`` on its line. And a
-# plain markdown link or image: no brackets or backslash in its text, no space, parenthesis,
-# angle bracket or backslash in its destination (no title), so it ends at the first ``)``.
-_PLAIN_LINK = re.compile(r"!?\[\[[^\n]*?\]\]|!?\[[^\[\]\\\n]*\]\([^\s()<>\\]*\)")
-
-
-def quick_subject(item: Diagnostic, lines: Sequence[str]) -> str | None:
-    """``subject_of`` read from the note's lines alone, for the findings that allow it.
-
-    A finding about its note has none; one located on a wikilink, an embed or a plain
-    markdown link is about the link as written, from its ``[[`` to the first ``]]`` (or its
-    ``[`` to the ``)``), which is what the parse says (a test holds the two answers equal over
-    every finding of the real vaults). Anything else needs
-    the parsed note: None. This spares a whole-vault run with a baseline parsing again every
-    note that holds a broken link.
-    """
-    if item.code in _NOTE_LEVEL:
-        return ""
-    if not 0 < item.line <= len(lines) or item.column < 1:
-        return None
-    found = _PLAIN_LINK.match(lines[item.line - 1], item.column - 1)
-    return found.group() if found else None
-
-
-def identities(
-    diagnostics: Sequence[Diagnostic],
-    notes: Mapping[str, Note] | None = None,
-    lines: Mapping[str, Sequence[str]] | None = None,
-) -> list[Identity]:
+def identities(diagnostics: Sequence[Diagnostic]) -> list[Identity]:
     """The identity of each finding, in the order given.
 
-    ``notes`` (the vault's notes by path) lets a link's or alias's text be the subject;
-    ``lines`` (the notes' text, split at ``\n``) serves instead where ``quick_subject`` can
-    answer, so only the other notes need be in ``notes``. The rank ``n`` counts equal
-    identities in position order, whatever order they come in.
+    The subject is the one the rules attached (``Diagnostic.subject``), else what the message
+    alone says. The rank ``n`` counts equal identities in position order, whatever order they
+    come in.
     """
-    notes = notes or {}
-    lines = lines or {}
     order = sorted(range(len(diagnostics)), key=lambda i: diagnostic_order(diagnostics[i]))
     seen: Counter[tuple[str, str, str]] = Counter()
     found: list[Identity | None] = [None] * len(diagnostics)
     for index in order:
         item = diagnostics[index]
-        text = lines.get(item.path)
-        subject = quick_subject(item, text) if text is not None else None
-        if subject is None:
-            subject = subject_of(item, notes.get(item.path))
+        subject = item.subject if item.subject is not None else subject_of(item, None)
         key = (item.path, item.code, subject)
         found[index] = Identity(*key, seen[key])
         seen[key] += 1

@@ -215,6 +215,9 @@ class Diagnostic:
     suggested: Fix | None = field(default=None, compare=False)
     """The edit that writes a near-certain single suggestion (SARIF ``fixes``); never applied
     by ``--fix``, which applies ``fix`` only."""
+    subject: str | None = field(default=None, compare=False)
+    """What the finding is about (``identity.subject_of``): set by the rules as they find it,
+    so its identity needs no second look at the note; None only before that."""
 
 
 def diagnostic_order(item: Diagnostic) -> tuple[str, int, int, str]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from vaultkit.config import glob_matcher
+from vaultkit.identity import about_its_note
 from vaultkit.model import Diagnostic, Edge, Fix, Link, LinkKind, Severity, Status, VaultkitError
 from vaultkit.renames import rename_fix, renamed_to
 from vaultkit.resolve import Vault, attachment_extension
@@ -55,9 +56,17 @@ class Rule:
         return self.doc.splitlines()[0] if self.doc else ""
 
     def diagnostic(
-        self, path: str, line: int, column: int, message: str, fix: Fix | None = None
+        self,
+        path: str,
+        line: int,
+        column: int,
+        message: str,
+        fix: Fix | None = None,
+        subject: str | None = None,
     ) -> Diagnostic:
-        return Diagnostic(path, line, column, self.code, self.name, self.severity, message, fix)
+        return Diagnostic(
+            path, line, column, self.code, self.name, self.severity, message, fix, subject=subject
+        )
 
 
 def _dedent(text: str) -> str:
@@ -75,7 +84,8 @@ def _rule(code: str) -> Rule:
 
 def _edge_diagnostic(code: str, edge: Edge, message: str, fix: Fix | None = None) -> Diagnostic:
     link = edge.link
-    return _rule(code).diagnostic(edge.source, link.line, link.column, message, fix)
+    subject = "" if about_its_note(code) else link.text
+    return _rule(code).diagnostic(edge.source, link.line, link.column, message, fix, subject)
 
 
 def _problems(code: str, vault: Vault) -> Iterator[Diagnostic]:

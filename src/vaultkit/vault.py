@@ -12,6 +12,7 @@ from pathlib import Path
 
 from vaultkit import cache, obsidian, renames
 from vaultkit.config import Config, glob_matcher, load_config, marked_vault, unmarked_notice
+from vaultkit.identity import subject_of
 from vaultkit.index import build_index
 from vaultkit.load import load_note as load_note
 from vaultkit.load import load_note_hashed as load_note_hashed
@@ -216,7 +217,13 @@ def lint(
 
 
 def _findings(vault: Vault, rules: Iterable[Rule]) -> list[Diagnostic]:
-    found = [diagnostic for rule in rules for diagnostic in rule.check(vault)]
+    found = [
+        diagnostic
+        if diagnostic.subject is not None
+        else replace(diagnostic, subject=subject_of(diagnostic, vault.notes.get(diagnostic.path)))
+        for rule in rules
+        for diagnostic in rule.check(vault)
+    ]
     suppressed = _Suppressed(vault)
     kept = [diagnostic for diagnostic in found if not suppressed(diagnostic)]
     return sorted(kept, key=diagnostic_order)

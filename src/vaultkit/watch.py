@@ -90,7 +90,7 @@ from watchdog.observers.polling import PollingObserver
 from vaultkit.config import Config, glob_matcher, load_config
 from vaultkit.identity import Identity, finding_id, identities
 from vaultkit.incremental import Delta, IncrementalVault
-from vaultkit.model import Diagnostic, Note, VaultkitError, diagnostic_order, finding_key
+from vaultkit.model import Diagnostic, VaultkitError, diagnostic_order, finding_key
 from vaultkit.renames import record_moves, rename_fix, renamed_to
 from vaultkit.report import Context, diagnostic_record, printable, summary, text_report
 from vaultkit.resolve import Vault
@@ -418,7 +418,6 @@ class Shown:
         self,
         paths: Iterable[str],
         findings: Callable[[str], Sequence[Diagnostic]],
-        note: Callable[[str], Note | None],
         renames: Mapping[str, str] | None = None,
     ) -> tuple[list[Finding], list[Finding], list[Finding]]:
         """Take the findings of ``paths`` as they now are; return them new, fixed and moved."""
@@ -433,7 +432,7 @@ class Shown:
             items = findings(path)
             now: dict[Identity, Diagnostic] = {}
             hidden = 0
-            for key, item in zip(identities(items, _one(path, note(path))), items, strict=True):
+            for key, item in zip(identities(items), items, strict=True):
                 if key in self.baseline:
                     hidden += 1
                 else:
@@ -470,10 +469,6 @@ class Shown:
 
 def _order(found: Finding) -> tuple[str, int, int, str]:
     return diagnostic_order(found.item)
-
-
-def _one(path: str, note: Note | None) -> dict[str, Note]:
-    return {path: note} if note is not None else {}
 
 
 # --- the graph page ---------------------------------------------------------------------------
@@ -935,7 +930,7 @@ class Watcher:
         engine = self.engine
         assert engine is not None
         found = engine.diagnostics()
-        shown, _, _ = self.shown.diff({item.path for item in found}, engine.findings, _note(engine))
+        shown, _, _ = self.shown.diff({item.path for item in found}, engine.findings)
         if self.fmt == "json":
             self._emit(start_json(shown, engine.note_count, _now()))
         else:
@@ -961,7 +956,7 @@ class Watcher:
         rules = select_rules(self.select or config.select, (*config.ignore, *self.ignore))
         codes = {rule.code for rule in rules}
         excluded = glob_matcher(config.exclude)
-        current = set(identities(found, dict(self.engine.notes)))
+        current = set(identities(found))
         fixed = sum(
             1
             for entry in entries
@@ -1086,7 +1081,7 @@ class Watcher:
             if notes:
                 # The next ``lint`` tells the links still naming the old path, with the fix.
                 record_moves(self.root, engine.config, notes)
-        new, fixed, moved = self.shown.diff(touched, engine.findings, _note(engine), renames)
+        new, fixed, moved = self.shown.diff(touched, engine.findings, renames)
         if before is not None:
             if renames:
                 new, fixed, paired = relinked(engine, before, renames, new, fixed)
@@ -1124,10 +1119,6 @@ class Watcher:
     def _say(self, line: str) -> None:
         self.err.write(line + "\n")
         self.err.flush()
-
-
-def _note(engine: IncrementalVault) -> Callable[[str], Note | None]:
-    return engine.notes.get
 
 
 def _now() -> datetime.datetime:
