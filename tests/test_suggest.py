@@ -10,10 +10,12 @@ import pytest
 
 from tests.conftest import MakeVault, codes, write_files
 from vaultkit.cli import main
+from vaultkit.config import Config
 from vaultkit.explain import explain, explain_json, parse_link
+from vaultkit.incremental import IncrementalVault
 from vaultkit.model import Diagnostic
 from vaultkit.suggest import _one_edit, may_change
-from vaultkit.vault import lint
+from vaultkit.vault import lint, load_vault
 
 
 def _found(make_vault: MakeVault, files: dict[str, str], code: str) -> list[Diagnostic]:
@@ -130,6 +132,17 @@ def test_block_written_without_its_space_is_named(make_vault: MakeVault) -> None
     files = {"a.md": "[[b#^key]]", "b.md": "See [[a]]^key\n"}
     item = _only(make_vault, files, "VK103")
     assert "]]^key" in item.message
+
+
+def test_the_engine_sees_a_block_written_without_its_space(tmp_path: Path) -> None:
+    """The remark comes from the parse, so the engine follows the target note's edits."""
+    write_files(tmp_path, {"a.md": "[[b#^key]]", "b.md": "See [[a]]\n"})
+    engine = IncrementalVault(load_vault(tmp_path, Config(), use_cache=False))
+    assert "]]^key" not in engine.findings("a.md")[0].message
+    (tmp_path / "b.md").write_text("See [[a]]^key\n", encoding="utf-8")
+    engine.update({"b.md"})
+    (found,) = [item for item in engine.findings("a.md") if item.code == "VK103"]
+    assert "]]^key" in found.message
 
 
 def test_json_and_sarif_carry_suggestions(

@@ -688,7 +688,7 @@ _FROZENSET: _Types = frozenset({frozenset})
 # The shapes of the plain tuples ``model.note_values`` and ``pack_notes`` write.
 _PACKED = (_STR, _TUPLE_OR_NONE, _BOOL, _BYTES, _TUPLE)
 _STAMP = (_INT, _INT, _INT)
-_NOTE = (_STR, *[_TUPLE] * 8, _FROZENSET, _BOOL)
+_NOTE = (_STR, *[_TUPLE] * 8, _FROZENSET, _BOOL, _TUPLE)
 _LINK_KIND: _Types = frozenset({LinkKind})
 _LINK = (
     _LINK_KIND,
@@ -783,6 +783,7 @@ def _valid_packed(packed: object) -> TypeGuard[list[Any]]:
         and _strings(map(itemgetter(4), notes))
         and _strings(map(itemgetter(6), notes))
         and _strings(map(itemgetter(9), notes))
+        and _strings(map(itemgetter(11), notes))
         and _records(problems, Problem, _PROBLEM)
         and _fixes(problems)
         and _records(suppressions, Suppression, _SUPPRESSION)

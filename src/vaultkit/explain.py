@@ -146,7 +146,7 @@ def explain(vault: Vault, link: Link, source: str | None) -> Explanation:
         subpath=_check_subpath(vault, edge),
         rule=_rule(vault, edge),
         obsidian_writes=_alias_form(vault, edge),
-        suggestion=suggestion_for(vault.index, vault.notes, vault.root, edge),
+        suggestion=suggestion_for(vault.index, vault.notes, edge),
     )
 
 

@@ -147,7 +147,8 @@ def _anchors(note: Note | None) -> object:
     if note is None:
         return None
     headings = tuple((heading.level, heading.key) for heading in note.headings)
-    return note.readable, headings, frozenset(block.id for block in note.blocks)
+    blocks = frozenset(block.id for block in note.blocks)
+    return note.readable, headings, blocks, frozenset(note.unspaced_blocks)
 
 
 def _report_order(item: Diagnostic) -> tuple[str, int, int, str, str]:

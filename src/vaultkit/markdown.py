@@ -100,6 +100,7 @@ class Body:
     blocks: tuple[Block, ...]
     tags: tuple[str, ...]
     suppressions: tuple[Suppression, ...]
+    unspaced_blocks: tuple[str, ...] = ()
 
 
 def scan_body(body: str, first_line: int = 1) -> Body:
@@ -148,11 +149,15 @@ def scan_body(body: str, first_line: int = 1) -> Body:
         for index, level, text in layout.headings
     )
     blocks = []
+    unspaced: list[str] = []
     if "^" in layout.text:
         block_lines = set(layout.block_lines)
         for found in _BLOCK_ID.finditer(text):
             ahead = found.start() - 1
             if ahead >= 0 and text[ahead] not in " \t\n":
+                # ``[[x]]^id``: no block to Obsidian, which needs a space before the id.
+                if text.startswith("]]", ahead - 1):
+                    unspaced.append(found.group(1).lower())
                 continue
             line, column = position(found.start(1))
             if line - first_line in block_lines and not regions.hides(found.start(1)):
@@ -176,6 +181,7 @@ def scan_body(body: str, first_line: int = 1) -> Body:
         blocks=tuple(blocks),
         tags=tuple(dict.fromkeys(tags)),
         suppressions=suppressions,
+        unspaced_blocks=tuple(dict.fromkeys(unspaced)),
     )
 
 

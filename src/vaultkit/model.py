@@ -146,6 +146,9 @@ class Note:
     suppressions: tuple[Suppression, ...] = ()
     ignore: frozenset[str] = frozenset()
     readable: bool = True
+    unspaced_blocks: tuple[str, ...] = ()
+    """Block ids written right after a link (``]]^id``), lower case: Obsidian needs a space
+    before a block id, so these are no blocks, but a broken ``#^id`` link names them."""
 
     @property
     def name(self) -> str:

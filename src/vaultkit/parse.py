@@ -54,6 +54,7 @@ def _parse(path: str, text: str, parent_keys: frozenset[str]) -> Note:
         tags=tuple(dict.fromkeys(front.tags + body.tags)),
         problems=front.problems + duplicates,
         suppressions=body.suppressions,
+        unspaced_blocks=body.unspaced_blocks,
         ignore=front.ignore,
     )
 

@@ -242,7 +242,7 @@ def broken_block(vault: Vault) -> Iterator[Diagnostic]:
     for edge in vault.with_status(Status.BROKEN_BLOCK):
         message = f"{edge.resolved!r} has no block {edge.link.subpath!r}"
         note = vault.notes.get(edge.resolved or "")
-        found = block_suggestion(edge, note, vault.root) if note is not None else Suggestion()
+        found = block_suggestion(edge, note) if note is not None else Suggestion()
         yield _suggesting(_edge_diagnostic("VK103", edge, message), found)
 
 

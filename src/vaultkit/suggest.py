@@ -42,12 +42,10 @@ import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import NamedTuple
 
 from vaultkit.index import Index
 from vaultkit.model import Edge, Fix, Link, LinkKind, Note, Status
-from vaultkit.read import decode, read_bytes
 from vaultkit.relink import encode_destination, heading_in_link, link_parts, name_form
 from vaultkit.text import fold, heading_key
 
@@ -269,17 +267,16 @@ def heading_suggestion(edge: Edge, note: Note) -> Suggestion:
     return Suggestion(names, _heading_edit(edge.link, names[0]) if certain else None)
 
 
-def block_suggestion(edge: Edge, note: Note, root: Path) -> Suggestion:
+def block_suggestion(edge: Edge, note: Note) -> Suggestion:
     """The note's block ids closest to a broken ``#^id`` (VK103), as ``^id``.
 
     When the note writes the id right after a link (``]]^id``), without the space Obsidian
-    needs before a block id, the suggestion says so instead (the note's text is read for
-    that, only for a block that is not found).
+    needs before a block id, the suggestion says so instead (the parse keeps those ids).
     """
     asked = (edge.link.subpath or "")[1:].lower()
     if not asked:
         return NOTHING
-    if _unspaced(root, note.path, asked):
+    if asked in note.unspaced_blocks:
         remark = f"{note.path!r} writes it as ']]^{asked}', without the space a block id needs"
         return Suggestion(remark=remark)
     ranked: list[tuple[float, str]] = []
@@ -293,16 +290,6 @@ def block_suggestion(edge: Edge, note: Note, root: Path) -> Suggestion:
     ranked.sort()
     names = tuple(f"^{block}" for _, block in ranked[:_MOST])
     return Suggestion(names)
-
-
-def _unspaced(root: Path, path: str, block: str) -> bool:
-    data = read_bytes(root, path)
-    if isinstance(data, bytes):
-        text = decode(data)
-        if isinstance(text, str):
-            pattern = rf"\]\]\^{re.escape(block)}[ \t]*$"
-            return re.search(pattern, text, re.IGNORECASE | re.MULTILINE) is not None
-    return False
 
 
 def may_change(name: str, target: str) -> bool:
@@ -414,7 +401,7 @@ def _position(link: Link, offset: int) -> tuple[int, int]:
     return link.line + newlines, offset - before.rfind("\n")
 
 
-def suggestion_for(index: Index, notes: Mapping[str, Note], root: Path, edge: Edge) -> Suggestion:
+def suggestion_for(index: Index, notes: Mapping[str, Note], edge: Edge) -> Suggestion:
     """What a broken link probably meant, by its status (what ``explain`` shows)."""
     target = notes.get(edge.resolved or "")
     if edge.status is Status.BROKEN:
@@ -422,5 +409,5 @@ def suggestion_for(index: Index, notes: Mapping[str, Note], root: Path, edge: Ed
     if edge.status is Status.BROKEN_HEADING and target is not None:
         return heading_suggestion(edge, target)
     if edge.status is Status.BROKEN_BLOCK and target is not None:
-        return block_suggestion(edge, target, root)
+        return block_suggestion(edge, target)
     return NOTHING
