@@ -37,6 +37,15 @@ def write_files(root: Path, files: Mapping[str, str | bytes]) -> None:
             path.write_text(content, encoding="utf-8", newline="")
 
 
+def obsidian_vault(tmp_path: Path, files: Mapping[str, str | bytes]) -> Path:
+    """A vault folder ``tmp_path/v`` marked by ``.obsidian/``, holding ``files``."""
+    root = tmp_path / "v"
+    root.mkdir()
+    (root / ".obsidian").mkdir()
+    write_files(root, files)
+    return root
+
+
 @pytest.fixture(autouse=True)
 def _private_cache(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch

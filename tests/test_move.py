@@ -8,20 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPORA, SAMPLE, write_files
+from tests.conftest import CORPORA, SAMPLE
+from tests.conftest import obsidian_vault as _vault
 from vaultkit.cli import main
 from vaultkit.config import load_config
 from vaultkit.model import VaultkitError
 from vaultkit.move import apply_move, plan_move
 from vaultkit.vault import lint, load_vault
-
-
-def _vault(tmp_path: Path, files: dict[str, str]) -> Path:
-    root = tmp_path / "v"
-    root.mkdir()
-    (root / ".obsidian").mkdir()
-    write_files(root, files)
-    return root
 
 
 def _mv(root: Path, *args: str) -> int:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import obsidian_vault as _vault
 from tests.conftest import write_files
 from vaultkit.cli import main
 from vaultkit.config import load_config
@@ -31,14 +32,6 @@ _FIXED = (
 _EMBEDDINGS = "# Why\n\nVectors that stand for words, so that near words are near. ^b1\n"
 _GIT = shutil.which("git")
 needs_git = pytest.mark.skipif(_GIT is None, reason="git is not installed")
-
-
-def _vault(tmp_path: Path, files: dict[str, str]) -> Path:
-    root = tmp_path / "v"
-    root.mkdir()
-    (root / ".obsidian").mkdir()
-    write_files(root, files)
-    return root
 
 
 def _git(root: Path, *args: str) -> None:
