@@ -1,0 +1,42 @@
+"""Rule behaviours that only a vault of a particular shape can tell apart (``make mutants``)."""
+
+from __future__ import annotations
+
+from tests.conftest import MakeVault, codes
+from vaultkit.vault import lint
+
+
+def _up(*parents: str) -> str:
+    listed = ", ".join(f'"[[{parent}]]"' for parent in parents)
+    return f"---\nup: [{listed}]\n---\n"
+
+
+def test_a_cycle_is_reported_at_the_parent_that_starts_the_shortest_loop(
+    make_vault: MakeVault,
+) -> None:
+    # a -> b -> d -> a is the shortest loop; a -> c -> b -> d -> a is longer and goes
+    # through b again. The finding sits on a's link to b, the shortest loop's first step.
+    vault = make_vault(
+        {"a.md": _up("c", "b"), "b.md": _up("d"), "c.md": _up("b"), "d.md": _up("a")}
+    )
+    found = [item for item in lint(vault) if item.code == "VK302"]
+    assert codes(found) == [("a.md", 2, 16, "VK302")]
+
+
+def test_an_alias_link_written_as_an_embed_in_a_field_keeps_no_display_text(
+    make_vault: MakeVault,
+) -> None:
+    # A property or an inline field may hold `![[...]]`; the fix rewrites the target and,
+    # as for any embed, adds no display text (an embed's display text is a size).
+    vault = make_vault(
+        {
+            "B.md": "---\naliases: [Other]\n---\n",
+            "A.md": '---\nrelated: "![[Other]]"\nnext: "[[Other]]"\n---\nsee:: ![[Other]]\n',
+        }
+    )
+    fixes = [
+        (item.line, item.fix.replacement)
+        for item in lint(vault)
+        if item.code == "VK105" and item.fix is not None
+    ]
+    assert fixes == [(2, "![[B]]"), (3, "[[B|Other]]"), (5, "![[B]]")]
