@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import yaml
 from tests.conftest import CORPORA, MakeVault, codes
 from vaultkit.frontmatter import read_frontmatter
 from vaultkit.markdown import reference_links, scan_body
-from vaultkit.model import LinkKind
+from vaultkit.model import Link, LinkKind
 from vaultkit.read import decode
 from vaultkit.vault import lint
 
@@ -99,7 +100,8 @@ def test_inline_comment_hides_no_tag_and_still_carries_a_suppression() -> None:
     assert [(s.first, s.last, tuple(s.codes)) for s in body.suppressions] == [(1, 1, ("VK101",))]
 
 
-def _bodies(root: Path) -> list[tuple[str, int, str]]:
+def _bodies(root: Path) -> list[tuple[str, str, int, str]]:
+    """Each note under ``root``: its path, its text, the line its body starts on, the body."""
     found = []
     for path in sorted(root.rglob("*.md")):
         if any(part.startswith(".") for part in path.relative_to(root).parts):
@@ -107,16 +109,115 @@ def _bodies(root: Path) -> list[tuple[str, int, str]]:
         text = decode(path.read_bytes())
         if isinstance(text, str):
             front = read_frontmatter(text)
-            found.append((str(path.relative_to(root)), front.body_line, front.body))
+            found.append((str(path.relative_to(root)), text, front.body_line, front.body))
     return found
 
 
-def _ours(body: str, first_line: int) -> list[tuple[str, str]]:
-    kinds = {LinkKind.FIELD: "wikilink"}
-    return [
-        (kinds.get(link.kind, link.kind.value), link.target)
-        for link in scan_body(body, first_line).links
-    ]
+def _kind(link: Link) -> str:
+    return "wikilink" if link.kind is LinkKind.FIELD else link.kind.value
+
+
+# The first character of the Supplementary Private Use Area-A: it marks a note's first link.
+_MARK = 0xF0000
+
+
+def _target_span(link: Link) -> tuple[int, int]:
+    """Where, in ``link.text``, the characters that make ``link.target`` are written.
+
+    A wikilink's target is its text up to the first ``|`` (``\\|`` in tables) or ``#``; a
+    markdown link's is its destination up to ``#``, as written (percent escapes and all).
+    """
+    text = link.text
+    if link.kind is LinkKind.MARKDOWN:
+        begin = (2 if link.embed else 1) + len(link.display or "") + 2
+        while text[begin] in " \t\n":
+            begin += 1
+        if text[begin] == "<":
+            begin += 1
+            stops = "#>"
+        else:
+            stops = "# \t\n"
+        end = begin
+        while end < len(text) - 1 and text[end] not in stops:
+            end += 1
+        return begin, end
+    begin = 3 if text.startswith("!") else 2
+    inner = text[begin:-2]
+    cut = min((inner.find(mark) % (len(inner) + 1) for mark in "|#"), default=len(inner))
+    if inner[cut : cut + 1] == "|" and inner[cut - 1 : cut] == "\\":
+        cut -= 1
+    segment = inner[:cut]
+    begin += len(segment) - len(segment.lstrip())
+    return begin, begin + len(segment.strip())
+
+
+def _disagreements(
+    text: str, first_line: int, body: str, links: tuple[Link, ...] | None = None
+) -> list[str]:
+    """How the scanner and mistune's full parse read one note differently (none: the same).
+
+    Both must find the same links (kind and target) in the same order, each at the same line
+    and column. mistune's tokens carry no positions, so where it reads each link is found
+    by marking the note:
+
+    1. the scanner's line and column, and its end, must address exactly the link's own text
+       in the note as read from disk, and mistune must read that text alone as this link
+       (an embed's text starts at its ``!``);
+    2. in each link's target, where the scanner says it is written, every letter and digit
+       is replaced by a character of the Private Use Area that belongs to that link alone.
+       Letters and digits take no part in the syntax around a target, and each is replaced
+       by one character, so nothing else in the note changes or moves. mistune's parse of
+       the marked note must give its n-th link a target marked by the n-th link alone: a
+       copy of the link that mistune hides (in code, a comment, math or a destination)
+       keeps its letters, and a link mistune reads elsewhere carries another mark or none.
+
+    A wikilink starts right before its target (``[[``, ``![[``, after spaces), so where its
+    target is fixes its line and column. A markdown link's ``[`` is the one mistune matches
+    with the ``](`` before the marked destination; step 1 pins the text between them. A
+    target without letters or digits (``[[#Heading]]``, ``[x](#h)``, ``[[...]]``) cannot be
+    marked, and for it step 1 and the plain comparison are all there is.
+    """
+    if links is None:
+        links = scan_body(body, first_line).links
+    ours = [(_kind(link), link.target) for link in links]
+    if ours != reference_links(body):
+        return ["mistune finds other links"]
+    line_starts = list(accumulate((len(line) + 1 for line in text.split("\n")), initial=0))
+    body_start = line_starts[first_line - 1]
+    assert text[body_start:] == body
+    problems = []
+    starts = []
+    for number, link in enumerate(links):
+        start = line_starts[link.line - 1] + link.column - 1
+        end = line_starts[link.end_line - 1] + link.end_column - 1
+        starts.append(start - body_start)
+        if text[start:end] != link.text:
+            problems.append(
+                f"{link.line}:{link.column}-{link.end_line}:{link.end_column} "
+                f"holds {text[start:end]!r}, not {link.text!r}"
+            )
+        elif reference_links(link.text)[:1] != [ours[number]]:
+            problems.append(f"{link.line}:{link.column} {link.text!r} alone is another link")
+    if problems:
+        return problems
+    marked = list(body)
+    for number, (link, start) in enumerate(zip(links, starts, strict=True)):
+        begin, stop = _target_span(link)
+        for index in range(start + begin, start + stop):
+            if marked[index].isalnum():
+                marked[index] = chr(_MARK + number)
+    theirs = reference_links("".join(marked))
+    if len(theirs) != len(links):
+        return ["mistune reads the marked note's links differently"]
+    for number, (link, (kind, target)) in enumerate(zip(links, theirs, strict=True)):
+        marks = {char for char in target if _MARK <= ord(char) < _MARK + len(links)}
+        begin, stop = _target_span(link)
+        unmarked = not any(char.isalnum() for char in link.text[begin:stop])
+        if kind != ours[number][0] or marks != (set() if unmarked else {chr(_MARK + number)}):
+            problems.append(
+                f"{link.line}:{link.column} {link.text!r} is not where mistune reads it"
+            )
+    return problems
 
 
 @pytest.mark.parametrize("name", ["obsidian-tasks-docs", "kepano-obsidian", "knowledge-garden"])
@@ -124,19 +225,50 @@ def test_scanner_agrees_with_mistune_on_corpus(name: str) -> None:
     root = CORPORA / name
     if not root.is_dir():
         pytest.fail(f"corpus {name} missing at {root}")
-    differ = [
-        path
-        for path, first_line, body in _bodies(root)
-        if _ours(body, first_line) != reference_links(body)
-    ]
-    assert differ == []
+    differ = {
+        path: problems
+        for path, text, first_line, body in _bodies(root)
+        if (problems := _disagreements(text, first_line, body))
+    }
+    assert differ == {}
 
 
 def test_scanner_agrees_with_mistune_on_generated_vault(generated_vault: Path) -> None:
     bodies = _bodies(generated_vault)
     assert len(bodies) >= 300
-    differ = [path for path, line, body in bodies if _ours(body, line) != reference_links(body)]
-    assert differ == []
+    differ = {
+        path: problems
+        for path, text, first_line, body in bodies
+        if (problems := _disagreements(text, first_line, body))
+    }
+    assert differ == {}
+
+
+def test_position_check_sees_a_link_put_where_mistune_reads_none() -> None:
+    # Each claim below names the right link, in the right order, at a place that holds its
+    # text: only where mistune reads the links tells the copies in a code span or in a
+    # destination from the links themselves.
+    body = "`[[a]]` [[a]]\n\n[t](`x`) `[t](x)` [t](x)\n\n[u]([v](y)) [v](y)"
+    links = scan_body(body).links
+    assert _disagreements(body, 1, body, links) == []
+    wrong = (
+        links[0]._replace(column=2, end_column=7),
+        links[1],
+        links[2]._replace(column=11, end_column=17),
+        links[3],
+        links[4]._replace(column=5, end_column=11),
+    )
+    assert _disagreements(body, 1, body, wrong) == [
+        "1:2 '[[a]]' is not where mistune reads it",
+        "3:11 '[t](x)' is not where mistune reads it",
+        "5:5 '[v](y)' is not where mistune reads it",
+    ]
+    shifted = (links[0]._replace(column=8, end_column=13), *links[1:])
+    assert _disagreements(body, 1, body, shifted)[0] == "1:8-1:13 holds ' [[a]', not '[[a]]'"
+    embed = "![[a]]"
+    (link,) = scan_body(embed).links
+    short = link._replace(text="[[a]]", column=2)
+    assert _disagreements(embed, 1, embed, (short,)) == ["1:2 '[[a]]' alone is another link"]
 
 
 def test_reference_parser_sees_what_it_should() -> None:
@@ -178,9 +310,9 @@ QUADRATIC_SHAPES = {
 def test_quadratic_shapes_scan_fast_and_agree_with_mistune(name: str) -> None:
     body = QUADRATIC_SHAPES[name]
     started = time.process_time()
-    ours = _ours(body, 1)
+    scan_body(body)
     elapsed = time.process_time() - started
-    assert ours == reference_links(body)
+    assert _disagreements(body, 1, body) == []
     assert elapsed < 0.5, f"{len(body)} characters took {elapsed:.2f} s"
 
 
