@@ -14,11 +14,11 @@ was linted; then every fix is checked before it is accepted: its range must hold
 finding is about, it must not overlap a fix already taken (link fixes win, since the quoted
 ``"[[Target|Alias]]"`` also fixes VK214), and the note with the fixes applied must mean the
 same (the same aliases, tags, headings, blocks, problems, and every link resolving to the same
-file) while the findings are gone and no other appears. That last check parses the note once
-with all its fixes made, not once per fix (2,000 fixes in one note: 36 s before); when it
-fails, the fixes on the lines that changed are skipped and the rest checked again. A fix that
-fails a check is skipped, with its reason. A link fixed inside a table row gets ``\\|`` for
-its pipe, as Obsidian writes it there.
+file) while the findings are gone and the rules report no other. That last check parses the
+note once with all its fixes made, not once per fix (2,000 fixes in one note: 36 s before);
+when it fails, the fixes on the lines that changed are skipped and the rest checked again. A
+fix that fails a check is skipped, with its reason. A link fixed inside a table row gets
+``\\|`` for its pipe, as Obsidian writes it there.
 
 Writing replaces each file atomically (a temporary file in the real file's folder, then
 ``os.replace``), through a symlink to the file it points to, with the file's mode, its BOM and
@@ -37,16 +37,16 @@ import stat
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from vaultkit.model import Diagnostic, Link, Note, Problem, Status
+from vaultkit.model import Diagnostic, Link, Note, Problem
 from vaultkit.parse import parse_note
 from vaultkit.read import decode, patch_lines
 from vaultkit.renames import renamed_to
 from vaultkit.report import Context, display_path
 from vaultkit.resolve import Resolver, Vault
-from vaultkit.rules import RULES
+from vaultkit.rules import RULES, edges_findings
 
 _WINS_OVERLAP = ("VK101", "VK301", "VK104", "VK105", "VK211", "VK214")
 """Which fix is taken when two overlap: link fixes first (the quoted ``"[[Target|Alias]]"``
@@ -55,6 +55,11 @@ also fixes VK214), a renamed note's new name before any other link fix."""
 FIXABLE = tuple(sorted((rule.code for rule in RULES if rule.fix), key=_WINS_OVERLAP.index))
 """The codes whose fixes ``--fix`` applies (the rules whose row names a fix kind), in the order
 they win an overlap."""
+
+# The fixable rules by what they are asked about. A fix is made inside one note, so no rule
+# about several notes together has one.
+_LINK_FIXABLE = frozenset(rule.code for rule in RULES if rule.fix and rule.scope == "link")
+_NOTE_FIXABLE = tuple(rule for rule in RULES if rule.fix and rule.scope == "note")
 
 _BOM = b"\xef\xbb\xbf"
 _LINE_END = re.compile(r"\r\n|\r|\n")
@@ -507,7 +512,14 @@ class _Check:
 
 
 def _meaning(resolver: Resolver, note: Note, vault: Vault) -> _Meaning:
-    edges = [resolver.edge(note.path, link) for link in note.links]
+    """What the note means, and which fixable problems it has: the rules decide.
+
+    The problems are the findings the rules of ``FIXABLE`` codes report, counted per code and
+    line: the link rules asked about the note's links (``edges_findings``; the notes a broken
+    link probably meant are not looked for, since only the count matters), the other rules
+    about a view holding only this note.
+    """
+    edges = resolver.edges(note.path, note.links)
     # A link naming a renamed note means the note it became (VK101 and VK301's fix).
     renamed = [renamed_to(vault, edge) for edge in edges]
     links = tuple(
@@ -530,19 +542,12 @@ def _meaning(resolver: Resolver, note: Note, vault: Vault) -> _Meaning:
         Counter((p.line, p.code, p.message) for p in note.problems if p.code not in FIXABLE),
         Counter((edge.link.line, *link) for edge, link in zip(edges, links, strict=True)),
     )
-    flagged: Counter[tuple[str, int]] = Counter()
-    for edge, new in zip(edges, renamed, strict=True):
-        if new is not None:
-            flagged["VK301" if edge.is_parent else "VK101", edge.link.line] += 1
-        if edge.status is Status.AMBIGUOUS:
-            flagged["VK104", edge.link.line] += 1
-        elif edge.status is Status.ALIAS:
-            flagged["VK105", edge.link.line] += 1
-        if edge.link.unquoted:
-            flagged["VK214", edge.link.line] += 1
-    for problem in note.problems:
-        if problem.code == "VK211":
-            flagged["VK211", problem.line] += 1
+    alone = replace(vault, notes={note.path: note}, edges=edges)
+    found = [
+        *edges_findings(vault, edges, _LINK_FIXABLE, names=False),
+        *(item for rule in _NOTE_FIXABLE for item in rule.check(alone)),
+    ]
+    flagged = Counter((item.code, item.line) for item in found)
     counts: Counter[str] = Counter()
     for (code, _), count in flagged.items():
         counts[code] += count

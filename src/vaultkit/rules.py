@@ -9,7 +9,8 @@ from __future__ import annotations
 import functools
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -178,7 +179,6 @@ def broken_link(vault: Vault) -> Iterator[Diagnostic]:
     renamed (the cache saw it move, git did, or `watch`) says so (`'Embeddings' was renamed
     to 'Vector embeddings.md'`), and `--fix` rewrites it as Obsidian would have: a safe fix.
     """
-    suggester = None
     for edge in vault.with_status(Status.BROKEN):
         if not edge.is_parent and attachment_extension(edge.link.target) is None:
             renamed = _renamed("VK101", vault, edge)
@@ -186,8 +186,7 @@ def broken_link(vault: Vault) -> Iterator[Diagnostic]:
                 yield renamed
                 continue
             reason = f" ({edge.reason})" if "alias" in edge.reason else ""
-            suggester = suggester or name_suggester(vault.index, vault.notes)
-            found = suggester.suggest(edge)
+            found = _names(vault, edge)
             message = f"no note matches {edge.link.target!r}{reason}"
             yield _suggesting(_edge_diagnostic("VK101", edge, message), found)
 
@@ -199,6 +198,17 @@ def _renamed(code: str, vault: Vault, edge: Edge) -> Diagnostic | None:
         return None
     message = f"{edge.link.target!r} was renamed to {new!r}"
     return _edge_diagnostic(code, edge, message, rename_fix(vault, edge, new))
+
+
+_NAMING: ContextVar[bool] = ContextVar("naming", default=True)
+"""Whether broken links' findings name the notes they probably meant (``edges_findings``)."""
+
+
+def _names(vault: Vault, edge: Edge) -> Suggestion:
+    """The notes a broken link probably meant, unless the findings are asked for without."""
+    if not _NAMING.get():
+        return Suggestion()
+    return name_suggester(vault.index, vault.notes).suggest(edge)
 
 
 def _suggesting(item: Diagnostic, found: Suggestion) -> Diagnostic:
@@ -531,16 +541,14 @@ def broken_up_link(vault: Vault) -> Iterator[Diagnostic]:
     Fix: name an existing parent note; the message names the close ones. A parent that was
     renamed is said to be, and `--fix` rewrites it (a safe fix), as for VK101.
     """
-    suggester = None
     for edge in vault.edges:
         if edge.is_parent and edge.status is Status.BROKEN:
             renamed = _renamed("VK301", vault, edge)
             if renamed is not None:
                 yield renamed
                 continue
-            suggester = suggester or name_suggester(vault.index, vault.notes)
             message = f"parent {edge.link.target!r} matches no note"
-            yield _suggesting(_edge_diagnostic("VK301", edge, message), suggester.suggest(edge))
+            yield _suggesting(_edge_diagnostic("VK301", edge, message), _names(vault, edge))
 
 
 def hierarchy_cycle(vault: Vault) -> Iterator[Diagnostic]:
@@ -749,8 +757,30 @@ def link_findings(vault: Vault, edge: Edge) -> list[Diagnostic]:
     Every link rule is asked, on or off by default and whatever the selection, and no
     suppression applies: the answer is what the rules say about this link's resolution.
     """
-    view = replace(vault, edges=(edge,))
-    return [item for rule in LINK_RULES for item in rule.check(view)]
+    return edges_findings(vault, (edge,))
+
+
+def edges_findings(
+    vault: Vault,
+    edges: Iterable[Edge],
+    codes: Collection[str] | None = None,
+    names: bool = True,
+) -> list[Diagnostic]:
+    """What the link rules report about each of ``edges``, as ``link_findings`` says of one.
+
+    A link rule's finding is about one edge alone, so one view holding all of them answers for
+    each: the fix planner asks about every link of a note at once. With ``codes``, only the
+    link rules of those codes are asked. With ``names`` false, a broken link's or parent's
+    finding does not name the notes it probably meant (no search of the vault's names, the
+    costly part of VK101 and VK301): the same findings, with shorter messages.
+    """
+    view = replace(vault, edges=tuple(edges))
+    rules = LINK_RULES if codes is None else [rule for rule in LINK_RULES if rule.code in codes]
+    token = _NAMING.set(names)
+    try:
+        return [item for rule in rules for item in rule.check(view)]
+    finally:
+        _NAMING.reset(token)
 
 
 def find_rule(key: str) -> Rule | None:
