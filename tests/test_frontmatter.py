@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from vaultkit import frontmatter
@@ -25,40 +27,61 @@ def test_split_keeps_line_numbers() -> None:
 
 
 def test_not_frontmatter_unless_first_line() -> None:
-    for text in ("\n---\na: 1\n---\n", "----\na: 1\n----\n", "--- x\na: 1\n---\n"):
+    texts = ("\n---\na: 1\n---\n", "----\na: 1\n----\n", "--- x\na: 1\n---\n")
+    # Not read at all: YAML that would not parse is no finding there.
+    texts += ("\n---\naliases: [x\n---\n", "----\naliases: [x\n----\n")
+    for text in texts:
         front = read_frontmatter(text)
         assert (front.body, front.body_line, front.problems) == (text, 1, ())
 
 
 def test_unclosed_is_vk210_and_body_is_everything() -> None:
     front = read_frontmatter("---\na: 1\n")
-    assert [(p.code, p.line) for p in front.problems] == [("VK210", 1)]
-    assert front.body_line == 1
+    assert [(p.code, p.line, p.column) for p in front.problems] == [("VK210", 1, 1)]
+    assert (front.body, front.body_line) == ("---\na: 1\n", 1)
 
 
 def test_yaml_error_at_its_own_line() -> None:
     assert _codes("---\na: 1\nb: [unclosed\nc: 3\n---\n") == [("VK210", 4, 2)]
 
 
-def test_template_placeholder_is_invalid() -> None:
-    assert _codes("---\ntitle: x\ncreated: {{date}}\n---\n") == [("VK210", 3, 11)]
+def test_template_placeholder_is_invalid_and_the_body_is_still_read() -> None:
+    front = read_frontmatter("---\ntitle: x\ncreated: {{date}}\n---\n[[Nowhere]]")
+    assert [(p.code, p.line, p.column) for p in front.problems] == [("VK210", 3, 11)]
+    assert (front.body, front.body_line) == ("[[Nowhere]]", 5)
 
 
 def test_not_a_mapping() -> None:
-    assert _codes("---\n- a\n- b\n---\n") == [("VK210", 2, 1)]
-    assert _codes("---\njust text\n---\n") == [("VK210", 2, 1)]
+    for text in ("---\n- a\n- b\n---\n", "---\njust text\n---\n"):
+        (problem,) = read_frontmatter(text).problems
+        assert (problem.code, problem.line, problem.column) == ("VK210", 2, 1)
+        assert "mapping" in problem.message  # bad-inputs.md: VK210 "must be a mapping"
 
 
 def test_duplicate_key_named() -> None:
     front = read_frontmatter("---\na: 1\na: 2\n---\n")
-    assert [(p.code, p.line, "'a'" in p.message) for p in front.problems] == [("VK210", 3, True)]
+    assert [(p.code, p.line, p.column) for p in front.problems] == [("VK210", 3, 1)]
+    assert "'a'" in front.problems[0].message  # bad-inputs.md: VK210 naming the key
 
 
-def test_anchors_aliases_and_tags_are_refused() -> None:
-    bomb = "---\na: &a [x, x]\nb: &b [*a, *a]\n---\n"
-    assert [p.code for p in read_frontmatter(bomb).problems] == ["VK210"]
-    code = "---\nx: !!python/object/apply:os.system ['echo hi']\n---\n"
-    assert [p.code for p in read_frontmatter(code).problems] == ["VK210"]
+def _billion_laughs() -> str:
+    lines = ["---", 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for level in "bcdefghi":
+        previous = chr(ord(level) - 1)
+        lines.append(f"{level}: &{level} [" + ",".join([f"*{previous}"] * 9) + "]")
+    return "\n".join([*lines, "---", ""])
+
+
+def test_anchors_and_aliases_are_refused_before_expanding() -> None:
+    assert _codes("---\na: &a [x, x]\nb: &b [*a, *a]\n---\n") == [("VK210", 2, 4)]
+    assert _codes(_billion_laughs()) == [("VK210", 2, 4)]
+
+
+def test_python_tags_are_refused_and_never_run(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    text = f"---\nx: !!python/object/apply:os.system ['touch {marker}']\n---\n"
+    assert _codes(text) == [("VK210", 2, 4)]
+    assert not marker.exists()
 
 
 def test_deep_nesting_is_too_deep_not_a_crash() -> None:
@@ -79,6 +102,22 @@ def test_aliases_and_tags() -> None:
     assert front.tags == ("x", "y")
 
 
+@pytest.mark.parametrize(
+    ("source", "found"),
+    [
+        ("aliases: 12\n", [("VK211", 2, 10)]),
+        ("aliases: [[x]]\n", [("VK211", 2, 11), ("VK214", 2, 10)]),
+        ("aliases: [true, 1.5]\n", [("VK211", 2, 11), ("VK211", 2, 17)]),
+    ],
+)
+def test_aliases_of_a_wrong_shape_give_no_alias(
+    source: str, found: list[tuple[str, int, int]]
+) -> None:
+    front = read_frontmatter(f"---\n{source}---\n")
+    assert [(p.code, p.line, p.column) for p in front.problems] == found
+    assert front.aliases == ()
+
+
 def test_invalid_aliases_values_shown_as_written() -> None:
     front = read_frontmatter("---\naliases: [no, 1984, 1.0e3, ~, [x]]\n---\n")
     assert [(p.code, p.column) for p in front.problems] == [
@@ -95,8 +134,8 @@ def _aliases(text: str) -> list[str]:
 
 
 def test_yaml_1_2_words_are_text_not_booleans() -> None:
-    text = "---\naliases: [Yes, No, on, OFF, y, n, yes please]\n---\n"
-    assert _aliases(text) == ["Yes", "No", "on", "OFF", "y", "n", "yes please"]
+    text = "---\naliases: [Yes, No, no, on, OFF, y, n, yes please]\n---\n"
+    assert _aliases(text) == ["Yes", "No", "no", "on", "OFF", "y", "n", "yes please"]
     assert read_frontmatter(text).problems == ()
     assert _aliases("---\naliases:\n- Yes\n---\n") == ["Yes"]
 
@@ -131,6 +170,7 @@ def test_numbers_and_booleans_are_still_not_aliases(value: str) -> None:
         "aliases:\n- \n",
         "aliases:\n-\n",
         "aliases:\n  - \ntags:\n  - \n",
+        "aliases:\n- \ntags:\n- \n",
         "aliases:\n- \n- null\n- ~\n- ''\n",
         "tags:\n- \n",
         "tags:\n",
