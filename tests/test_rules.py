@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import MakeVault, codes, lint_files
-from vaultkit.model import VaultkitError
+from vaultkit.model import Status, VaultkitError
 from vaultkit.rules import RULES, select_rules
 from vaultkit.vault import lint
 
@@ -33,8 +33,9 @@ def test_broken_heading_and_block(make_vault: MakeVault) -> None:
 def test_ambiguous_link_with_fix(make_vault: MakeVault) -> None:
     vault = make_vault({"x/a.md": "[[N|shown]]", "p/N.md": "", "q/N.md": ""})
     (found,) = [d for d in lint(vault) if d.code == "VK104"]
-    assert (found.path, found.line, found.column) == ("x/a.md", 1, 1)
-    assert "'p/N.md'" in found.message
+    assert (found.path, found.line, found.column, found.subject) == ("x/a.md", 1, 1, "[[N|shown]]")
+    # The tie-break's winner: the note the link opens, and the path its fix pins.
+    assert [(edge.status, edge.resolved) for edge in vault.edges] == [(Status.AMBIGUOUS, "p/N.md")]
     assert found.fix is not None and found.fix.replacement == "[[p/N|shown]]"
 
 
@@ -126,8 +127,11 @@ def test_hierarchy_cycle_reported_once_on_smallest_path(make_vault: MakeVault) -
         "self.md": '---\nup: "[[self]]"\n---\n',
     }
     found = [d for d in lint(make_vault(files)) if d.code == "VK302"]
-    assert [(d.path, d.line, d.column) for d in found] == [("a.md", 2, 6), ("self.md", 2, 6)]
-    assert "a.md -> b.md -> c.md -> a.md" in found[0].message
+    # Each at the parent link that leaves the smallest path: a.md's [[b]] starts a -> b -> c -> a.
+    assert [(d.path, d.line, d.column, d.subject) for d in found] == [
+        ("a.md", 2, 6, "[[b]]"),
+        ("self.md", 2, 6, "[[self]]"),
+    ]
 
 
 def test_multiple_parents_when_selected(make_vault: MakeVault) -> None:
