@@ -151,6 +151,11 @@ def _target_span(link: Link) -> tuple[int, int]:
     return begin, begin + len(segment.strip())
 
 
+def _opening(link: Link) -> int:
+    """How many characters open the link: ``![`` for an image, else one (``[``, ``!``)."""
+    return 2 if link.kind is LinkKind.MARKDOWN and link.embed else 1
+
+
 def _disagreements(
     text: str, first_line: int, body: str, links: tuple[Link, ...] | None = None
 ) -> list[str]:
@@ -161,8 +166,9 @@ def _disagreements(
     by marking the note:
 
     1. the scanner's line and column, and its end, must address exactly the link's own text
-       in the note as read from disk, and mistune must read that text alone as this link
-       (an embed's text starts at its ``!``);
+       in the note as read from disk; mistune must read that text alone as this link (an
+       embed's text starts at its ``!``), and read it otherwise without its first character
+       (``![`` for an image), so that no ``[`` further on opens the link (``[a [b](c)``);
     2. in each link's target, where the scanner says it is written, every letter and digit
        is replaced by a character of the Private Use Area that belongs to that link alone.
        Letters and digits take no part in the syntax around a target, and each is replaced
@@ -173,9 +179,12 @@ def _disagreements(
 
     A wikilink starts right before its target (``[[``, ``![[``, after spaces), so where its
     target is fixes its line and column. A markdown link's ``[`` is the one mistune matches
-    with the ``](`` before the marked destination; step 1 pins the text between them. A
-    target without letters or digits (``[[#Heading]]``, ``[x](#h)``, ``[[...]]``) cannot be
-    marked, and for it step 1 and the plain comparison are all there is.
+    with the ``](`` before the marked destination, which step 1 shows is the scanner's when
+    the link is read alone; what cannot be seen without positions from mistune is a ``[``
+    that the note's text before the link would make mistune pass over for an earlier one
+    (a code span that opens before the link and closes inside its text). A target without
+    letters or digits (``[[#Heading]]``, ``[x](#h)``, ``[[...]]``) cannot be marked, and for
+    it step 1 and the plain comparison are all there is.
     """
     if links is None:
         links = scan_body(body, first_line).links
@@ -198,6 +207,8 @@ def _disagreements(
             )
         elif reference_links(link.text)[:1] != [ours[number]]:
             problems.append(f"{link.line}:{link.column} {link.text!r} alone is another link")
+        elif reference_links(link.text[_opening(link) :]) == reference_links(link.text):
+            problems.append(f"{link.line}:{link.column} {link.text!r} is opened further on")
     if problems:
         return problems
     marked = list(body)
@@ -269,6 +280,10 @@ def test_position_check_sees_a_link_put_where_mistune_reads_none() -> None:
     (link,) = scan_body(embed).links
     short = link._replace(text="[[a]]", column=2)
     assert _disagreements(embed, 1, embed, (short,)) == ["1:2 '[[a]]' alone is another link"]
+    early = "[a [b](c)"
+    (link,) = scan_body(early).links
+    wide = link._replace(text=early, column=1)
+    assert _disagreements(early, 1, early, (wide,)) == ["1:1 '[a [b](c)' is opened further on"]
 
 
 def test_reference_parser_sees_what_it_should() -> None:
