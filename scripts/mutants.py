@@ -44,7 +44,7 @@ TARGETS = {
 }
 # Tests that time the code: mutmut's trampolines slow every call enough to fail them with no
 # mutant active, so they are left out (mutmut's own timeout still catches a mutant that
-# loops). ``tests/test_markdown_mutants.py`` keeps their other half: the links mistune finds.
+# loops; the scanner cases and the corpus comparisons check the same links).
 TIMED = [
     "tests/test_markdown.py::test_quadratic_shapes_scan_fast_and_agree_with_mistune",
     "tests/test_markdown.py::test_budget_table_note_lints_fast_and_keeps_its_links",
@@ -52,6 +52,7 @@ TIMED = [
 # mutmut's exit codes as its own ``results`` command names them.
 STATUS = {0: "survived", 1: "killed", 3: "killed", 5: "no tests", 33: "no tests", 34: "skipped"}
 STATUS |= dict.fromkeys((36, -24, 24, 152, 255), "timeout")
+IGNORE = shutil.ignore_patterns("__pycache__", "*.egg-info", ".hypothesis")
 
 
 def main() -> int:
@@ -62,9 +63,15 @@ def main() -> int:
     parser.add_argument(
         "--deselect", action="append", default=[], help="a test id to leave out (repeatable)"
     )
+    parser.add_argument(
+        "--survivors",
+        action="store_true",
+        help="test only the last run's survivors again, against the tests as they are now",
+    )
     args = parser.parse_args()
-    prepare(args.modules, [*TIMED, *args.deselect])
-    command = [args.mutmut, "run", "--max-children", str(args.max_children)]
+    deselect = [*TIMED, *args.deselect]
+    names = again(args.modules, deselect) if args.survivors else prepare(args.modules, deselect)
+    command = [args.mutmut, "run", "--max-children", str(args.max_children), *names]
     env = {**os.environ, "VAULTKIT_SHARED": str(ROOT.parent / "shared")}
     subprocess.run(command, cwd=WORK, env=env, check=False)
     scores = score(args.modules)
@@ -78,15 +85,46 @@ def main() -> int:
     return 0
 
 
-def prepare(modules: list[str], deselect: list[str]) -> None:
-    """A fresh copy of the sources, tests and sample vault, with mutmut's config."""
+def prepare(modules: list[str], deselect: list[str]) -> list[str]:
+    """A fresh copy of the sources, tests and sample vault; no names: every mutant is run."""
     if WORK.exists():
         shutil.rmtree(WORK)
     WORK.mkdir(parents=True)
-    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", ".hypothesis")
     for folder in ("src", "tests", "vault"):
-        shutil.copytree(ROOT / folder, WORK / folder, ignore=ignore)
+        shutil.copytree(ROOT / folder, WORK / folder, ignore=IGNORE)
     shutil.copy2(ROOT / "pyproject.toml", WORK / "pyproject.toml")
+    configure(modules, deselect)
+    return []
+
+
+def again(modules: list[str], deselect: list[str]) -> list[str]:
+    """The last run's survivors, to test again against the current tests.
+
+    A mutant the earlier tests killed stays killed by more tests, so only the survivors need
+    another run; the sources must be the ones the earlier run mutated. mutmut forgets every
+    verdict when its test selection changes, so the fingerprint it compares is dropped (it
+    still finds the new tests and learns which functions they reach).
+    """
+    names = [name for name, status in statuses(modules) if status == "survived"]
+    if not names:
+        raise SystemExit(f"no survivors of an earlier run of {', '.join(modules)} in {WORK}")
+    for path in sorted((ROOT / "src").rglob("*.py")):
+        copy = WORK / path.relative_to(ROOT)
+        if not copy.is_file() or copy.read_bytes() != path.read_bytes():
+            raise SystemExit(f"{path.relative_to(ROOT)} changed since the last run: run them all")
+    for folder in (WORK / "tests", WORK / "mutants" / "tests"):
+        shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(ROOT / "tests", WORK / "tests", ignore=IGNORE)
+    configure(modules, deselect)
+    stats = WORK / "mutants" / "mutmut-stats.json"
+    data = json.loads(stats.read_text(encoding="utf-8"))
+    data.pop("config_fingerprint", None)
+    stats.write_text(json.dumps(data), encoding="utf-8")
+    return names
+
+
+def configure(modules: list[str], deselect: list[str]) -> None:
+    """mutmut's config: the modules to mutate and the tests that pin them down."""
     tests = sorted(
         {test for module in modules for test in TARGETS[module] if (ROOT / test).is_file()}
     )
