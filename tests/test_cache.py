@@ -18,10 +18,11 @@ from typing import Any
 
 import pytest
 
+import vaultkit.load
 import vaultkit.parallel
 import vaultkit.read
 from tests.conftest import ROOT, SAMPLE, refuse_to_read, write_files
-from vaultkit import cache, model, vault
+from vaultkit import cache
 from vaultkit.config import Config, load_config
 from vaultkit.vault import check_vault, lint, load_vault
 
@@ -45,17 +46,24 @@ def vault_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The paths each load reads and parses (cache misses), in order."""
+    """The notes each run reads (cache misses), in order, seen where every read happens."""
     seen: list[str] = []
-    original = vault.parse_groups
+    original = vaultkit.read.read_bytes
 
-    def spy(root: Path, groups: list[tuple[list[str], Any]], config: Config) -> Any:
-        for paths, _ in groups:
-            seen.extend(paths)
-        return original(root, groups, config)
+    def reading(root: Path, path: str) -> Any:
+        seen.append(path)
+        return original(root, path)
 
-    monkeypatch.setattr(vault, "parse_groups", spy)
+    monkeypatch.setattr(vaultkit.load, "read_bytes", reading)
     return seen
+
+
+def _state(root: Path, config: Config | None = None) -> cache.State | None:
+    return cache.Store(root, config or Config()).state()
+
+
+def _reusable(root: Path, config: Config | None = None) -> dict[str, cache.Entry]:
+    return cache.reusable_notes(root, config or Config())
 
 
 def _answer(root: Path, **options: bool) -> Found:
@@ -86,7 +94,7 @@ def test_warm_equals_cold_and_the_cache_lives_outside_the_vault(vault_root: Path
     assert _checked(vault_root) == _checked(vault_root) == cold
     where = cache.folder(vault_root)
     names = sorted(path.name for path in where.iterdir())
-    assert names[-2:] == ["results.pickle", "vault.txt"]
+    assert names[-3:] == ["state.pickle", "tables.pickle", "vault.txt"]
     assert (where / "vault.txt").read_text(encoding="utf-8") == f"{vault_root.resolve()}\n"
     assert not where.is_relative_to(vault_root)
     assert where.is_relative_to(vault_root.parent / "cache" / "vaultkit")
@@ -155,7 +163,7 @@ def test_a_same_size_same_time_edit_is_caught_while_the_stamp_is_racy(
     original = cache.stamp
     monkeypatch.setattr(cache, "stamp", lambda path: (*original(path)[:2], 0))  # type: ignore[misc]
     assert ("a.md", 1, 7, "VK101") in _checked(vault_root)
-    assert all(entry.racy for entry in cache.NoteCache(vault_root, Config()).entries.values())
+    assert all(entry.racy for entry in _reusable(vault_root).values())
     _edit(vault_root / "a.md", "[[b]] [[b]]")
     assert _checked(vault_root) == _answer(vault_root, use_cache=False)
     assert ("a.md", 1, 7, "VK101") not in _answer(vault_root)
@@ -164,12 +172,16 @@ def test_a_same_size_same_time_edit_is_caught_while_the_stamp_is_racy(
 def test_an_unchanged_vault_is_answered_from_the_stored_findings(
     vault_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Stamps taken long after the files' last change prove them unchanged: nothing is hashed.
+    monkeypatch.setattr(cache, "RACY_NS", 0)
     cold = _checked(vault_root)
 
     def unused(*args: object) -> None:
-        raise AssertionError("the notes were loaded")
+        raise AssertionError("a shard was read")
 
-    monkeypatch.setattr(cache, "NoteCache", unused)
+    monkeypatch.setattr(cache.Store, "shard", unused)
+    for name in ("a.md", "b.md", "c.md"):
+        refuse_to_read(monkeypatch, name)
     assert _checked(vault_root) == cold
     assert _checked(vault_root, paths=["a.md"]) == [item for item in cold if item[0] == "a.md"]
     assert _checked(vault_root, paths=["sub"]) == [item for item in cold if item[0] == "sub/c.md"]
@@ -235,8 +247,8 @@ def test_a_corrupt_or_foreign_cache_is_ignored_and_rebuilt(
     assert _checked(vault_root) == cold
     assert _answer(vault_root) == cold
     assert not marker.exists()
-    assert len(cache.NoteCache(vault_root, Config()).entries) == 3
-    assert cache.load_results(vault_root, Config()) is not None
+    assert len(_reusable(vault_root)) == 3
+    assert _state(vault_root) is not None
 
 
 def test_no_cache_neither_reads_nor_writes(vault_root: Path) -> None:
@@ -258,16 +270,15 @@ def test_a_warm_run_writes_nothing(vault_root: Path) -> None:
     assert {path: path.stat().st_mtime_ns for path in times} == times
 
 
-def test_editing_one_note_rewrites_one_shard(vault_root: Path) -> None:
+def test_editing_one_note_rewrites_its_shard_and_the_state_only(vault_root: Path) -> None:
     _answer(vault_root)
-    shards = sorted(cache.folder(vault_root).glob("*-*.pickle"))
-    assert {path.name.split("-")[0] for path in shards} == {"notes", "edges"}
-    times = {path: path.stat().st_mtime_ns for path in shards}
-    (vault_root / "a.md").write_text("[[b]] [[b]]", encoding="utf-8")
+    files = sorted(cache.folder(vault_root).iterdir())
+    times = {path: path.stat().st_mtime_ns for path in files}
+    (vault_root / "a.md").write_text("[[b]] [[b]] [[gone]] [[b#Intro]]", encoding="utf-8")
     _answer(vault_root)
-    changed = [path.name for path in shards if path.stat().st_mtime_ns != times[path]]
-    number = cache.shard_of("a.md")
-    assert changed == [f"edges-{number:02d}.pickle", f"notes-{number:02d}.pickle"]
+    changed = [path.name for path in files if path.stat().st_mtime_ns != times[path]]
+    assert changed == [f"shard-{cache.shard_of('a.md'):02d}.pickle", "state.pickle"]
+    assert _answer(vault_root) == _answer(vault_root, use_cache=False)
 
 
 def test_an_unwritable_cache_folder_is_skipped(vault_root: Path, tmp_path: Path) -> None:
@@ -295,9 +306,9 @@ def test_an_interrupted_write_keeps_the_old_cache_and_leaves_no_temporary_file(
 
 def test_settings_that_shape_a_parse_invalidate_it(vault_root: Path) -> None:
     load_vault(vault_root, Config())
-    assert len(cache.NoteCache(vault_root, Config()).entries) == 3
-    assert cache.NoteCache(vault_root, Config(parent_keys=("parent",))).entries == {}
-    assert cache.NoteCache(vault_root, Config(max_file_size=10)).entries == {}
+    assert len(_reusable(vault_root)) == 3
+    assert _reusable(vault_root, Config(parent_keys=("parent",))) == {}
+    assert _reusable(vault_root, Config(max_file_size=10)) == {}
 
 
 def test_the_caches_of_vaults_that_are_gone_are_removed(vault_root: Path, tmp_path: Path) -> None:
@@ -334,8 +345,12 @@ def test_unreadable_notes_are_not_cached(vault_root: Path, monkeypatch: pytest.M
     else:
         (vault_root / "a.md").chmod(0)
     assert ("a.md", 1, 1, "VK001") in _checked(vault_root)
-    assert "a.md" not in cache.NoteCache(vault_root, Config()).entries
-    assert cache.load_results(vault_root, Config()) is None
+    assert "a.md" not in _reusable(vault_root)
+    state = _state(vault_root)
+    assert state is not None and state.stamps["a.md"] is None and not state.complete
+    monkeypatch.undo()
+    assert ("a.md", 1, 1, "VK001") not in _checked(vault_root)
+    assert _checked(vault_root) == _checked(vault_root, use_cache=False)
 
 
 def test_random_edits_answer_as_a_cold_run(
@@ -389,16 +404,15 @@ def test_shards_packed_by_the_pool_are_read_back(
     monkeypatch.setattr(vaultkit.parallel, "default_workers", lambda: 2)
     cold = _checked(vault_root, use_cache=False)
     assert _checked(vault_root) == cold
-    stored = cache.NoteCache(vault_root, Config()).entries
-    assert sorted(stored) == ["a.md", "b.md", "sub/c.md"]
-    assert all(entry.edges is not None for entry in stored.values())
-    assert _answer(vault_root) == cold
+    assert sorted(_reusable(vault_root)) == ["a.md", "b.md", "sub/c.md"]
+    (vault_root / "sub/c.md").write_text("[[a]] [[Bee]] [[gone]]", encoding="utf-8")
+    assert _answer(vault_root) == _answer(vault_root, use_cache=False)
 
 
-def test_a_run_interrupted_between_the_two_writes_leaves_no_stale_answer(
+def test_a_run_interrupted_before_its_state_is_saved_leaves_no_stale_answer(
     vault_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # a.md links to b.md#Intro; b.md's new parse is stored, its answers are not.
+    # a.md links to b.md#Intro; b.md's shard is written anew, the state that names it is not.
     assert _checked(vault_root) == _checked(vault_root, use_cache=False)
     (vault_root / "b.md").write_text("---\naliases: [Bee]\n---\n# Other\n[[a]]", encoding="utf-8")
 
@@ -406,7 +420,7 @@ def test_a_run_interrupted_between_the_two_writes_leaves_no_stale_answer(
         raise KeyboardInterrupt
 
     with monkeypatch.context() as patch:
-        patch.setattr(cache.NoteCache, "save_edges", interrupted)
+        patch.setattr(cache.Store, "save_state", interrupted)
         with pytest.raises(KeyboardInterrupt):
             check_vault(vault_root, Config())
     cold = _checked(vault_root, use_cache=False)
@@ -415,14 +429,15 @@ def test_a_run_interrupted_between_the_two_writes_leaves_no_stale_answer(
     assert _answer(vault_root) == cold
 
 
-def test_answers_kept_beside_a_newer_parse_are_not_trusted(vault_root: Path) -> None:
+def test_shards_another_run_wrote_are_not_taken_for_this_state(vault_root: Path) -> None:
     _checked(vault_root)
     where = cache.folder(vault_root)
-    old_answers = {path: path.read_bytes() for path in where.glob("edges-*.pickle")}
+    old_shards = {path: path.read_bytes() for path in where.glob("shard-*.pickle")}
     (vault_root / "a.md").write_text("[[b]] [[gone]] [[elsewhere]]", encoding="utf-8")
     _checked(vault_root)
-    for path, data in old_answers.items():
-        path.write_bytes(data)  # as if another vaultkit wrote the older answers last
+    for path, data in old_shards.items():
+        path.write_bytes(data)  # as if another vaultkit wrote the older shards last
+    (vault_root / "sub/c.md").write_text("[[a]] [[Bee]] [[a#Nope]]", encoding="utf-8")
     cold = _checked(vault_root, use_cache=False)
     assert ("a.md", 1, 16, "VK101") in cold
     assert _checked(vault_root) == cold
@@ -450,15 +465,20 @@ def steady_code(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cache, "_code_stamp", lambda: stamp)
 
 
-def _body_of(data: bytes) -> tuple[object, object]:
-    """The header and body of a cache file vaultkit wrote (a notes shard's body unpacked)."""
+def _body_of(data: bytes, kind: str = "") -> tuple[object, object]:
+    """The header and body of a cache file vaultkit wrote (a shard's notes unpacked)."""
     header, body = pickle.loads(data[len(b"vaultkit-cache\n") + 12 :])
-    return header, pickle.loads(body) if isinstance(body, bytes) else body
+    if kind == "shard":
+        token, packed, edges = body
+        body = (token, pickle.loads(packed), edges)
+    return header, body
 
 
-def _forged(header: object, body: object, packed: bool) -> bytes:
-    inner = pickle.dumps(body, protocol=5) if packed else body
-    return _frame(pickle.dumps((header, inner), protocol=5))
+def _forged(header: object, body: object, kind: str = "") -> bytes:
+    if kind == "shard" and isinstance(body, tuple) and len(body) == 3:
+        token, notes, edges = body
+        body = (token, pickle.dumps(notes, protocol=5), edges)
+    return _frame(pickle.dumps((header, body), protocol=5))
 
 
 Where = tuple[object, ...]
@@ -514,45 +534,48 @@ def _swapped(value: Any, where: Where, new: object) -> Any:
     return swapped
 
 
-@pytest.mark.parametrize("kind", ["results", "notes", "edges"])
+@pytest.mark.parametrize("kind", ["state", "tables", "shard"])
 @pytest.mark.usefixtures("steady_code")
 def test_a_cache_file_with_the_right_header_and_wrong_types_is_rebuilt(
     vault_root: Path, kind: str
 ) -> None:
-    (vault_root / "a.md").write_text("[[b]] [[gone]] [[b#Intro]] [[b#Nope]] [[sub/c|see]]")
+    text = "[[b]] [[gone]] [[b#Intro]] [[b#Nope]] [[sub/c|see]]"
+    (vault_root / "a.md").write_text(text)
     cold = _checked(vault_root, use_cache=False)
     _checked(vault_root)
-    _answer(vault_root)
     where = cache.folder(vault_root)
     number = cache.shard_of("a.md")
-    target = where / ("results.pickle" if kind == "results" else f"{kind}-{number:02d}.pickle")
+    target = where / (f"shard-{number:02d}.pickle" if kind == "shard" else f"{kind}.pickle")
     good = target.read_bytes()
-    header, body = _body_of(good)
+    header, body = _body_of(good, kind)
     for place in _places(body):
-        # Types found nowhere in a cache body (a list only at the top of a notes shard).
+        # Types found nowhere in a cache body (a list only at the top of a shard's notes).
         for wrong in (1.5, []) if _hashable_place(place) else (1.5,):
-            target.write_bytes(_forged(header, _swapped(body, place, wrong), kind == "notes"))
+            target.write_bytes(_forged(header, _swapped(body, place, wrong), kind))
+            # An edit of a.md (a space more or less at its end): its shard is asked for.
+            text = text + " " if not text.endswith(" ") else text.rstrip()
+            (vault_root / "a.md").write_text(text)
             answers = (_answer(vault_root), _checked(vault_root), _answer(vault_root))
             assert answers == (cold, cold, cold), (place, wrong)
-            assert len(cache.NoteCache(vault_root, Config()).entries) == 3
-            assert cache.load_results(vault_root, Config()) is not None
+            assert len(_reusable(vault_root)) == 3
+            assert _state(vault_root) is not None
             target.write_bytes(good)
 
 
 @pytest.mark.usefixtures("steady_code")
-def test_a_finding_with_a_field_missing_is_not_trusted(
-    vault_root: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_finding_with_a_field_missing_is_not_trusted(vault_root: Path) -> None:
     cold = _checked(vault_root, use_cache=False)
     assert _checked(vault_root) == cold
-    stored = cache.folder(vault_root) / "results.pickle"
+    stored = cache.folder(vault_root) / "state.pickle"
     header, body = _body_of(stored.read_bytes())
-    # Pickled as vaultkit would, but with the path only: the other slots stay unset.
-    with monkeypatch.context() as patch:
-        patch.setattr(model.Diagnostic, "__getstate__", lambda self: (self.path,))
-        stored.write_bytes(_forged(header, body, False))
+    assert isinstance(body, tuple)
+    found = body[cache.State._fields.index("found")]
+    short = {path: tuple(item[:-1] for item in items) for path, items in found.items()}
+    forged = tuple(short if value is found else value for value in body)
+    stored.write_bytes(_forged(header, forged))
+    assert _state(vault_root) is None
     assert _checked(vault_root) == cold
-    assert cache.load_results(vault_root, Config()) is not None
+    assert _state(vault_root) is not None
 
 
 @pytest.mark.usefixtures("steady_code")
@@ -561,15 +584,18 @@ def test_stored_hashes_name_only_notes_of_the_vault(
 ) -> None:
     cold = _checked(vault_root, use_cache=False)
     _checked(vault_root)
-    stored = cache.folder(vault_root) / "results.pickle"
+    stored = cache.folder(vault_root) / "state.pickle"
     header, body = _body_of(stored.read_bytes())
-    assert isinstance(body, cache.Results)
+    assert isinstance(body, tuple)
+    position = cache.State._fields.index("stamps")
     hashed: list[str] = []
     original = cache.file_digest
     monkeypatch.setattr(cache, "file_digest", lambda path: hashed.append(path) or original(path))
-    for path in ("/etc/passwd", "../outside.md", "a\0.md", "sub/../../x.md"):
-        racy = ((path, b"0" * 16), *body.racy)
-        stored.write_bytes(_forged(header, body._replace(racy=racy), False))
+    for path in ("/etc/passwd", "../outside.md", "a\0.md", "sub/../../x.md", "./a.md", "a//b.md"):
+        stamps = {**body[position], path: ((1, 1, 1), True, b"0" * 16)}
+        forged = tuple(stamps if number == position else value for number, value in enumerate(body))
+        stored.write_bytes(_forged(header, forged))
+        assert _state(vault_root) is None, path
         assert _checked(vault_root) == cold
         assert all(Path(path).is_relative_to(vault_root) for path in hashed), hashed
 
@@ -602,7 +628,7 @@ def _special(kind: str, path: Path) -> None:
 
 
 @pytest.mark.parametrize("kind", ["fifo", "/dev/zero", "symlink"])
-@pytest.mark.parametrize("name", ["results.pickle", "notes-00.pickle", "edges-00.pickle"])
+@pytest.mark.parametrize("name", ["state.pickle", "tables.pickle", "shard-00.pickle"])
 def test_a_cache_file_that_is_not_a_regular_file_is_never_read(
     vault_root: Path, tmp_path: Path, kind: str, name: str
 ) -> None:
@@ -610,11 +636,11 @@ def test_a_cache_file_that_is_not_a_regular_file_is_never_read(
     _answer(vault_root)
     _checked(vault_root)
     where = cache.folder(vault_root)
-    if name != "results.pickle":
-        (where / "results.pickle").unlink()  # else the shards are not even opened
+    # An edit of a.md that changes no finding: the tables and a.md's shard are asked for.
+    (vault_root / "a.md").write_text("[[b]] [[gone]] [[b#Intro]] ", encoding="utf-8")
     names = (
         [name]
-        if name == "results.pickle"
+        if not name.startswith("shard")
         else [name.replace("00", f"{n:02d}") for n in range(cache.SHARDS)]
     )
     for each in names:
@@ -667,10 +693,10 @@ def test_a_cache_file_over_the_size_cap_is_neither_read_nor_written(
 ) -> None:
     cold = _checked(vault_root, use_cache=False)
     assert _checked(vault_root) == cold
-    assert cache.load_results(vault_root, Config()) is not None
+    assert _state(vault_root) is not None
     monkeypatch.setattr(cache, "MAX_FILE", 200)
-    assert cache.load_results(vault_root, Config()) is None
-    assert cache.NoteCache(vault_root, Config()).entries == {}
+    assert _state(vault_root) is None
+    assert _reusable(vault_root) == {}
     for path in cache.folder(vault_root).glob("*.pickle"):
         path.unlink()
     assert _checked(vault_root) == _answer(vault_root) == cold
@@ -697,8 +723,17 @@ def test_what_vaultkit_writes_passes_its_own_checks(
                 note.write(b"[[-old]] [[nowhere]]")
     config = load_config(root)
     check_vault(root, config)
-    notes = load_vault(root, config).notes
-    stored = cache.NoteCache(root, config).entries
+    vault = load_vault(root, config)
+    stored = _reusable(root, config)
+    notes = vault.notes
     assert sorted(stored) == sorted(path for path, note in notes.items() if cache.cacheable(note))
-    assert all(entry.edges is not None for entry in stored.values())
-    assert cache.load_results(root, config) is not None
+    store = cache.Store(root, config)
+    state = store.state()
+    assert state is not None and store.tables(state.tokens[-1]) is not None
+    shards = [store.shard(number) for number in range(cache.SHARDS)]
+    held = {path for shard in shards if shard is not None for path in shard.notes}
+    assert held == set(notes)
+    answers = {
+        path: edges for shard in shards if shard is not None for path, edges in shard.edges.items()
+    }
+    assert [edge for path in notes for edge in answers[path]] == list(vault.edges)

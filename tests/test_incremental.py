@@ -19,7 +19,7 @@ from vaultkit.config import Config
 from vaultkit.incremental import Delta, IncrementalVault
 from vaultkit.model import Diagnostic, Note
 from vaultkit.rules import RULES, select_rules
-from vaultkit.vault import lint, load_note, load_vault
+from vaultkit.vault import lint, load_note_hashed, load_vault
 
 # Off-by-default rules are selected too, so that every rule is compared.
 SELECT = ("VK", "VK202", "VK303")
@@ -332,11 +332,13 @@ def test_a_note_that_vanishes_while_read_is_dropped(
     write_files(root, {"a.md": "[[b]]", "b.md": "[[a]]"})
     vault = engine(root)
 
-    def vanishing(folder: Path, path: str, config: Config, keys: frozenset[str]) -> Note:
+    def vanishing(
+        folder: Path, path: str, config: Config, keys: frozenset[str]
+    ) -> tuple[Note, bytes | None]:
         (folder / path).unlink(missing_ok=True)
-        return load_note(folder, path, config, keys)
+        return load_note_hashed(folder, path, config, keys)
 
-    monkeypatch.setattr(vaultkit.incremental, "load_note", vanishing)
+    monkeypatch.setattr(vaultkit.incremental, "load_note_hashed", vanishing)
     delta = vault.update({"b.md"})
     assert codes(delta.new, "VK0") == []
     assert codes(delta.new, "VK101") == [("a.md", 1, 1, "VK101")]

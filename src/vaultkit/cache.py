@@ -65,9 +65,8 @@ import struct
 import sys
 import threading
 import zlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import fields
-from functools import partial
 from itertools import chain
 from operator import attrgetter, itemgetter
 from pathlib import Path
@@ -95,13 +94,11 @@ from vaultkit.model import (
 from vaultkit.read import digest, read_regular
 from vaultkit.version import __version__
 
-FORMAT = 5
+FORMAT = 6
 SHARDS = 32
 # A stamp this close to the file's own modification time may hide a later edit in the same
 # clock tick (coarse file times, FAT's 2 s, a network server's clock): verify by hash next time.
 RACY_NS = 2_000_000_000
-# Findings of this many rule selections are kept for one state of the vault.
-SELECTIONS = 8
 # Problems that say more about this run than about the file: never cached.
 _VOLATILE = frozenset({"VK001", "VK005"})
 _MAGIC = b"vaultkit-cache\n"
@@ -117,27 +114,86 @@ Stamp = tuple[int, int, int]
 
 
 class Entry(NamedTuple):
-    """One cached note: stamp, hash, parse, and its links as resolved under ``edges_key``.
-
-    ``anchors`` is ``anchor_key`` of the edges: what their heading and block links were
-    checked against.
-    """
+    """One cached note: its stamp, whether the stamp proves nothing (racy), hash and parse."""
 
     stamp: Stamp
     racy: bool
     digest: bytes
     note: Note
-    edges: tuple[Edge, ...] | None = None
-    edges_key: bytes | None = None
-    anchors: bytes | None = None
 
 
-class Results(NamedTuple):
-    """The findings for one state of the vault, by rule selection (a tuple of codes)."""
+class Shard(NamedTuple):
+    """What one ``shard-NN.pickle`` holds: the notes whose paths fall in it, and their answers.
 
-    state: bytes
-    racy: tuple[tuple[str, bytes], ...]
-    found: dict[tuple[str, ...], tuple[Diagnostic, ...]]
+    ``token`` names the write: the state (``State.tokens``) lists the token of each shard it
+    was saved with, so a shard written by another run is never taken for this state's.
+    ``notes`` are every note of the shard the state knew, ``entries`` those that may be
+    reused by hash on a run without a state (a note that could not be read, or timed out, is
+    kept but never reused), ``edges`` each note's links with their answers.
+    """
+
+    token: bytes
+    notes: dict[str, Note]
+    entries: dict[str, Entry]
+    edges: dict[str, tuple[Edge, ...]]
+
+
+class State(NamedTuple):
+    """What the last run knew of the vault as a whole: enough to tell what changed since.
+
+    ``stamps`` are every note's (``None`` for a note that must be read again: unreadable, or
+    timed out), ``found`` every finding of every rule, by the note it is located in, and
+    ``tokens`` the shards' tokens followed by the engine file's (``Tables``).
+    """
+
+    key: bytes
+    settings: bytes
+    stamps: dict[str, tuple[Stamp, bool, bytes] | None]
+    attachments: tuple[str, ...]
+    outside: tuple[str, ...]
+    found: dict[str, tuple[Diagnostic, ...]]
+    tokens: tuple[bytes, ...]
+
+    @property
+    def complete(self) -> bool:
+        """Whether every note's findings hold for its stamp (none must be read again)."""
+        return None not in self.stamps.values()
+
+    def racy(self) -> Iterator[tuple[str, bytes]]:
+        """The notes whose stamps prove nothing, with the hash their findings were made from."""
+        for path, held in self.stamps.items():
+            if held is not None and held[1]:
+                yield path, held[2]
+
+
+class Tables(NamedTuple):
+    """The engine's own tables (``incremental.py``): what each link looked up, by key.
+
+    Each is a key and the notes it names, as sorted tuples: ``aliases`` (folded alias →
+    owners), ``aliased`` (note → its aliases as written), ``lookups`` (folded name → the
+    notes whose links looked it up), ``incoming`` and ``subpath_incoming`` (file → the notes
+    linking to it, and with a heading or block), ``parents`` (note → the notes its ``up``
+    links reach); ``broken`` the notes with a broken link.
+    """
+
+    token: bytes
+    aliases: dict[str, tuple[str, ...]]
+    aliased: dict[str, tuple[str, ...]]
+    lookups: dict[str, tuple[str, ...]]
+    incoming: dict[str, tuple[str, ...]]
+    subpath_incoming: dict[str, tuple[str, ...]]
+    parents: dict[str, tuple[str, ...]]
+    broken: tuple[str, ...]
+
+
+class Stale(Exception):
+    """A shard is not the one the state was saved with: another run wrote it since, or it is
+    gone. What was built from the state must be thrown away and the vault loaded afresh."""
+
+
+def new_token() -> bytes:
+    """A name for one write of a shard or of the tables."""
+    return os.urandom(8)
 
 
 def folder(root: Path) -> Path:
@@ -159,6 +215,13 @@ def stamp(path: str) -> Stamp | None:
     return info.st_size, info.st_mtime_ns, info.st_ctime_ns
 
 
+def stamps(root: Path, paths: Iterable[str]) -> dict[str, Stamp | None]:
+    """Each path's stamp (vault-relative paths under ``root``)."""
+    base = os.fspath(root)
+    join = os.path.join
+    return {path: stamp(join(base, path)) for path in paths}
+
+
 def is_racy(found: Stamp, started_ns: int) -> bool:
     """Whether a stamp taken at ``started_ns`` is too close to the file's last change to trust."""
     return max(found[1], found[2]) >= started_ns - RACY_NS
@@ -178,15 +241,15 @@ def cacheable(note: Note) -> bool:
     return not any(problem.code in _VOLATILE for problem in note.problems)
 
 
-def edges_key(
-    config: Config, notes: Mapping[str, Note], attachments: Sequence[str], outside: Sequence[str]
-) -> bytes:
-    """What every link's answer depends on besides its own note: paths, aliases, settings."""
-    aliases = tuple(note.aliases for note in notes.values())
-    data = marshal.dumps(
-        (tuple(notes), tuple(attachments), tuple(outside), aliases, _resolution(config))
+def settings_key(config: Config) -> bytes:
+    """What of the config findings depend on: all of it but where it came from, ``fail-on``
+    and the selection (the state holds every rule's findings; a selection is a view)."""
+    settings = tuple(
+        getattr(config, item.name)
+        for item in fields(config)
+        if item.name not in ("source", "fail_on", "select", "ignore")
     )
-    return hashlib.blake2b(data, digest_size=16).digest()
+    return hashlib.blake2b(marshal.dumps(settings), digest_size=16).digest()
 
 
 def state_key(
@@ -196,188 +259,158 @@ def state_key(
     outside: Sequence[str],
 ) -> bytes:
     """One vault's state as far as findings go: every note's stamp, every file, the config."""
-    settings = tuple(
-        getattr(config, item.name)
-        for item in fields(config)
-        if item.name not in ("source", "fail_on")
+    data = marshal.dumps(
+        (tuple(stamps.items()), tuple(attachments), tuple(outside), settings_key(config))
     )
-    data = marshal.dumps((tuple(stamps.items()), tuple(attachments), tuple(outside), settings))
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
-def _resolution(config: Config) -> tuple[str, tuple[str, ...]]:
-    return (config.alias_links, tuple(config.parent_keys))
+class Store:
+    """The cache files of one vault: shards, state and tables, each read and written whole.
 
-
-class NoteCache:
-    """The cached notes of one vault, read shard by shard and written back shard by shard.
-
-    A shard is two files: ``notes-NN.pickle`` (stamp, hash and parse of each note) and
-    ``edges-NN.pickle`` (its links' answers and the key of the index they were resolved
-    against). They are written apart because they are known apart: the notes as soon as the
-    parse is done (``save_notes``, in the background while the links are resolved), the
-    answers once they are (``save_edges``).
+    A shard is read only when asked for (``shard``), so a run that finds one note changed
+    reads the state, the tables and the few shards the change reaches.
     """
 
     def __init__(self, root: Path, config: Config) -> None:
-        self._folder = folder(root)
+        self.folder = folder(root)
         self._header = _header(root, config)
-        self._notes: list[dict[str, Entry] | None] = []
-        self._edges: list[dict[str, Entry] | None] = []
-        self.entries: dict[str, Entry] = {}
-        for number in range(SHARDS):
-            notes = self._read_notes(number)
-            edges = self._read_edges(number, notes or {})
-            self._notes.append(notes)
-            self._edges.append(edges)
-            if notes:
-                self.entries.update(notes)
-            if edges:
-                self.entries.update(edges)
 
-    def _file(self, kind: str, number: int) -> Path:
-        return self._folder / f"{kind}-{number:02d}.pickle"
+    def _shard_file(self, number: int) -> Path:
+        return self.folder / f"shard-{number:02d}.pickle"
 
-    def _read_notes(self, number: int) -> dict[str, Entry] | None:
-        blob = _read(self._file("notes", number), self._header)
-        if not isinstance(blob, bytes):
+    def shard(self, number: int) -> Shard | None:
+        """The shard as stored, or None when it is missing or not to be trusted."""
+        body = _read(self._shard_file(number), self._header)
+        if not (type(body) is tuple and len(body) == 3 and type(body[0]) is bytes):
+            return None
+        token, blob, raw_edges = body
+        if type(blob) is not bytes or not _valid_edges(raw_edges):
             return None
         try:
             packed = _Unpickler(io.BytesIO(blob)).load()
             if not _valid_packed(packed):
                 return None
-            shard = {path: entry for path, entry, _ in _unpacked(packed) if entry is not None}
+            unpacked = _unpacked(packed)
+            notes = {path: note for path, _, note in unpacked}
+            if (
+                not all(shard_of(path) == number for path in notes)
+                or not raw_edges.keys() <= notes.keys()
+            ):
+                return None
+            entries = {path: entry for path, entry, _ in unpacked if entry is not None}
+            edges = {
+                path: tuple(
+                    [
+                        _new(Edge, (path, link, *rest))
+                        for link, rest in zip(notes[path].links, answers, strict=True)
+                    ]
+                )
+                for path, answers in raw_edges.items()
+            }
         except _UNREADABLE:
             return None
-        if not all(isinstance(path, str) and shard_of(path) == number for path in shard):
-            return None
-        return shard
+        return Shard(token, notes, entries, edges)
 
-    def write_packed(self, number: int, blob: bytes, entries: Mapping[str, Entry]) -> None:
-        """Store a shard packed by ``pack_notes`` whose ``entries`` are all the shard holds."""
-        _write(self._file("notes", number), self._header, blob)
-        self._notes[number] = dict(entries)
-
-    def _read_edges(self, number: int, notes: Mapping[str, Entry]) -> dict[str, Entry] | None:
-        """The notes of the shard that have answers stored too, as entries with their edges."""
-        body = _read(self._file("edges", number), self._header)
-        if not _valid_edges(body):
-            return None
-        shard = {}
-        try:
-            for path, (key, hashed, anchors, raw) in body.items():
-                entry = notes.get(path)
-                if entry is None or not isinstance(key, bytes) or hashed != entry.digest:
-                    continue
-                pairs = zip(entry.note.links, raw, strict=True)
-                edges = tuple([_new(Edge, (path, link, *rest)) for link, rest in pairs])
-                shard[path] = entry._replace(edges=edges, edges_key=key, anchors=anchors)
-        except (TypeError, ValueError, IndexError, AttributeError):
-            return None
-        return shard
-
-    def save_notes(
-        self, entries: Mapping[str, Entry], *, background: bool = False
-    ) -> Callable[[], None]:
-        """Write the note shards that differ from those read; returns a ``wait``.
-
-        With ``background``, the shards are encoded and written by a forked child while the
-        caller goes on (resolving the links, checking the rules: at 10k notes the writing
-        takes about half a second, which the second core absorbs); the caller must call the
-        returned ``wait`` before it is done, so the cache is complete when the command ends.
-        Without ``fork``, or while other threads run (forking them is unsafe), it writes now.
-        """
-        writes = self._changed("notes", self._notes, entries, _same_note)
-        write = partial(self._write, writes, _pack_entries)
-        if not writes:
-            return _nothing
-        return _in_background(write) if background else _now(write)
-
-    def save_edges(self, entries: Mapping[str, Entry]) -> None:
-        """Write the answer shards that differ from those read.
-
-        In-process: forking a process of this size costs more than pickling them (every page
-        the child or the parent then touches is copied).
-        """
-        with_edges = {path: entry for path, entry in entries.items() if entry.edges is not None}
-        self._write(self._changed("edges", self._edges, with_edges, _same_edges), _edges_body)
-
-    def _changed(
-        self,
-        kind: str,
-        held: list[dict[str, Entry] | None],
-        entries: Mapping[str, Entry],
-        same: Callable[[Entry, Entry], bool],
-    ) -> list[tuple[Path, dict[str, Entry]]]:
-        wanted: list[dict[str, Entry]] = [{} for _ in range(SHARDS)]
-        for path, entry in entries.items():
-            wanted[shard_of(path)][path] = entry
-        writes = []
-        for number, (old, new) in enumerate(zip(held, wanted, strict=True)):
-            if (
-                old is not None
-                and old.keys() == new.keys()
-                and all(same(entry, new[path]) for path, entry in old.items())
-            ):
-                continue
-            if new or old is None or old:
-                writes.append((self._file(kind, number), new))
-            held[number] = new
-        return writes
-
-    def _write(
-        self,
-        writes: Sequence[tuple[Path, Mapping[str, Entry]]],
-        body: Callable[[Mapping[str, Entry]], object],
+    def write_shard(
+        self, number: int, token: bytes, packed: bytes, edges: Mapping[str, Sequence[Edge]]
     ) -> None:
-        for target, shard in writes:
-            if shard:
-                _write(target, self._header, body(shard))
-            else:
-                _remove(target)
+        """Store a shard: ``packed`` is its notes as ``pack_notes`` packs them."""
+        body = {path: tuple([edge[2:] for edge in answers]) for path, answers in edges.items()}
+        _write(self._shard_file(number), self._header, (token, packed, body))
+
+    def remove_shard(self, number: int) -> None:
+        _remove(self._shard_file(number))
+
+    def state(self) -> State | None:
+        """The state the last run saved, or None."""
+        body = _read(self.folder / "state.pickle", self._header)
+        if not (type(body) is tuple and len(body) == len(State._fields)):
+            return None
+        state = State(*body)
+        if not _valid_state(state):
+            return None
+        raw: dict[str, Any] = state.found  # plain tuples on disk (``save_state``)
+        try:
+            found = {path: tuple(map(_finding, items)) for path, items in raw.items()}
+        except _UNREADABLE:
+            return None
+        return state._replace(found=found)
+
+    def save_state(self, state: State) -> None:
+        # Findings as plain tuples: a record's pickle costs a Python call each way.
+        found = {path: tuple(map(_finding_values, items)) for path, items in state.found.items()}
+        body = tuple(found if name == "found" else value for name, value in state._asdict().items())
+        _write(self.folder / "state.pickle", self._header, body)
+
+    def tables(self, token: bytes) -> Tables | None:
+        """The engine's tables saved with ``token``, or None."""
+        body = _read(self.folder / "tables.pickle", self._header)
+        if not (type(body) is tuple and len(body) == len(Tables._fields)) or body[0] != token:
+            return None
+        tables = Tables(*body)
+        return tables if _valid_tables(tables) else None
+
+    def save_tables(self, tables: Tables) -> None:
+        _write(self.folder / "tables.pickle", self._header, tuple(tables))
 
 
-def _same_note(old: Entry, new: Entry) -> bool:
+def _finding_values(item: Diagnostic) -> tuple[object, ...]:
+    fix, suggested = item.fix, item.suggested
     return (
-        old.note is new.note
-        and old.stamp == new.stamp
-        and old.racy == new.racy
-        and old.digest == new.digest
+        item.path,
+        item.line,
+        item.column,
+        item.code,
+        item.name,
+        int(item.severity),
+        item.message,
+        None if fix is None else _fix_values(fix),
+        item.suggestions,
+        None if suggested is None else _fix_values(suggested),
+        item.subject,
     )
 
 
-def _same_edges(old: Entry, new: Entry) -> bool:
-    return (
-        old.edges_key == new.edges_key
-        and old.anchors == new.anchors
-        and (old.edges is new.edges or old.edges == new.edges)
+def _fix_values(fix: Fix) -> tuple[object, ...]:
+    return fix.replacement, fix.line, fix.column, fix.end_line, fix.end_column, fix.safe
+
+
+def _finding(values: tuple[Any, ...]) -> Diagnostic:
+    path, line, column, code, name, severity, message, fix, suggestions, suggested, subject = values
+    return Diagnostic(
+        path,
+        line,
+        column,
+        code,
+        name,
+        Severity(severity),
+        message,
+        None if fix is None else Fix(*fix),
+        suggestions,
+        None if suggested is None else Fix(*suggested),
+        subject,
     )
 
 
-def anchor_key(edges: Sequence[Edge], entries: Mapping[str, Entry]) -> bytes | None:
-    """What a note's heading and block links were checked against: their targets' bytes.
+def reusable_notes(root: Path, config: Config) -> dict[str, Entry]:
+    """Every note the shards hold that may be reused by hash (a cold run's parses)."""
+    store = Store(root, config)
+    entries: dict[str, Entry] = {}
+    for number in range(SHARDS):
+        shard = store.shard(number)
+        if shard is not None:
+            entries.update(shard.entries)
+    return entries
 
-    None when the note has no such link. A reused answer for ``[[B#Heading]]`` holds while B
-    is the same file with the same hash; B's headings are not stored with the answer.
+
+def in_background(write: Callable[[], None]) -> Callable[[], None]:
+    """Run ``write`` in a forked child; returns what waits for it.
+
+    The caller goes on (checking the rules) while the child encodes and writes; it must call
+    the returned ``wait`` before it is done, so the cache is complete when the command ends.
+    Without ``fork``, or while other threads run (forking them is unsafe), it writes now.
     """
-    targets = {edge.resolved for edge in edges if edge.link.subpath}
-    if not targets:
-        return None
-    found = sorted(
-        (path, entries[path].digest if path in entries else b"")
-        for path in targets
-        if path is not None
-    )
-    return hashlib.blake2b(marshal.dumps(found), digest_size=16).digest()
-
-
-def _now(write: Callable[[], None]) -> Callable[[], None]:
-    write()
-    return _nothing
-
-
-def _in_background(write: Callable[[], None]) -> Callable[[], None]:
-    """Run ``write`` in a forked child; returns what waits for it (see ``save_notes``)."""
     if hasattr(os, "fork") and threading.active_count() == 1:
         try:
             child = os.fork()
@@ -390,6 +423,11 @@ def _in_background(write: Callable[[], None]) -> Callable[[], None]:
                 os._exit(0)
         return lambda: _reap(child)
     return _now(write)
+
+
+def _now(write: Callable[[], None]) -> Callable[[], None]:
+    write()
+    return _nothing
 
 
 def _reap(child: int) -> None:
@@ -419,10 +457,10 @@ def pack_notes(
 ) -> bytes:
     """Notes as they were parsed, packed for the trip from a worker and for the cache at once.
 
-    The blob a parse worker sends back is the very body of a ``notes-NN.pickle``: on a cold
-    run the parent writes it as it is instead of encoding and pickling every note again (half
-    a second at 10k). A note that must not be cached (unreadable, timed out, no stamp) is
-    packed with no stamp, so the parent still gets it and a reader of the file skips it.
+    The blob a parse worker sends back is the very notes part of a shard: on a cold run the
+    parent stores it as it is instead of encoding and pickling every note again (half a
+    second at 10k). A note that must not be reused (unreadable, timed out, no stamp) is
+    packed with no stamp: it is the state's note, but no run takes it for the file's.
     """
     packed: list[tuple[str, Stamp | None, bool, bytes, tuple[object, ...]]] = []
     for path, note, hashed in loaded:
@@ -434,8 +472,22 @@ def pack_notes(
     return pickle.dumps(packed, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+def pack_held(
+    notes: Mapping[str, Note], held: Mapping[str, tuple[Stamp, bool, bytes] | None]
+) -> bytes:
+    """``pack_notes`` for notes already known, each with its stamp, racy flag and hash."""
+    packed: list[tuple[str, Stamp | None, bool, bytes, tuple[object, ...]]] = []
+    for path, note in notes.items():
+        found = held.get(path)
+        if found is None:
+            packed.append((path, None, False, b"", note_values(note)))
+        else:
+            packed.append((path, found[0], found[1], found[2], note_values(note)))
+    return pickle.dumps(packed, protocol=pickle.HIGHEST_PROTOCOL)
+
+
 def unpack_notes(blob: bytes) -> list[tuple[str, Entry | None, Note]]:
-    """What ``pack_notes`` packed: each note, with its cache entry when it may be cached."""
+    """What ``pack_notes`` packed: each note, with its cache entry when it may be reused."""
     return _unpacked(_Unpickler(io.BytesIO(blob)).load())
 
 
@@ -454,40 +506,9 @@ def _unpacked(packed: Iterable[Any]) -> list[tuple[str, Entry | None, Note]]:
     return found
 
 
-def _pack_entries(entries: Mapping[str, Entry]) -> bytes:
-    packed = [
-        (path, entry.stamp, entry.racy, entry.digest, note_values(entry.note))
-        for path, entry in entries.items()
-    ]
-    return pickle.dumps(packed, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def _edges_body(entries: Mapping[str, Entry]) -> dict[str, tuple[object, ...]]:
-    # Each note's answers name the bytes they were resolved from: the two kinds of shard are
-    # written apart, and answers kept beside a newer parse (an interrupted run, a failed
-    # write, another vaultkit in between) must not be taken for its answers.
-    body: dict[str, tuple[object, ...]] = {}
-    for path, entry in entries.items():
-        assert entry.edges is not None
-        edges = tuple([edge[2:] for edge in entry.edges])
-        body[path] = (entry.edges_key, entry.digest, entry.anchors, edges)
-    return body
-
-
-def load_results(root: Path, config: Config) -> Results | None:
-    """The stored findings of the vault, or None when there are none to trust."""
-    body = _read(folder(root) / "results.pickle", _header(root, config))
-    return body if isinstance(body, Results) and _valid_results(body) else None
-
-
 def verified(root: Path, racy: Iterable[tuple[str, bytes]]) -> bool:
     """Whether the notes whose stamps prove nothing still hold the bytes the findings saw."""
     return all(file_digest(os.path.join(root, path)) == hashed for path, hashed in racy)
-
-
-def save_results(root: Path, config: Config, results: Results) -> None:
-    """Store the findings for one state of the vault."""
-    _write(folder(root) / "results.pickle", _header(root, config), results)
 
 
 def load_renames(root: Path, config: Config) -> dict[str, str]:
@@ -563,7 +584,7 @@ _ALLOWED: dict[tuple[str, str], object] = {
             "Severity",
         )
     },
-    ("vaultkit.cache", "Results"): Results,
+    ("vaultkit.cache", "State"): State,
 }
 
 
@@ -704,10 +725,24 @@ _LINK = (
 _HEADING = (_INT, _STR, _STR, _INT)
 _BLOCK = (_STR, _INT, _INT)
 _PAIR = (_INT, _INT)
-_EDGES = (_BYTES, _BYTES, _BYTES_OR_NONE, _TUPLE)
 _STATUS: _Types = frozenset({Status})
 _ANSWER = (_STATUS, _STR_OR_NONE, _STR, _BOOL)
-_RACY = (_STR, _BYTES)
+_HELD = (_TUPLE, _BOOL, _BYTES)
+_FINDING = (
+    _STR,
+    _INT,
+    _INT,
+    _STR,
+    _STR,
+    _INT,
+    _STR,
+    _TUPLE_OR_NONE,
+    _TUPLE,
+    _TUPLE_OR_NONE,
+    _STR_OR_NONE,
+)
+_FIX_VALUES = (_STR, _INT, _INT, _INT, _INT, _BOOL)
+_SEVERITIES = frozenset(int(severity) for severity in Severity)
 # The fields of the dataclass records, by name.
 _FIX = {"replacement": _STR, **dict.fromkeys(("line", "column", "end_line", "end_column"), _INT)}
 _PROBLEM = {"code": _STR, "line": _INT, "column": _INT, "message": _STR, "fix": _FIX_OR_NONE}
@@ -722,6 +757,8 @@ _DIAGNOSTIC = {
     "severity": _SEVERITY,
     "message": _STR,
     "fix": _FIX_OR_NONE,
+    "suggestions": _TUPLE,
+    "suggested": _FIX_OR_NONE,
     "subject": _STR,
 }
 
@@ -792,27 +829,90 @@ def _valid_packed(packed: object) -> TypeGuard[list[Any]]:
 
 
 def _valid_edges(body: object) -> TypeGuard[dict[str, Any]]:
-    """Whether an edges shard maps paths to what ``_edges_body`` writes, every item typed."""
+    """Whether a shard's answers map paths to tuples of what ``write_shard`` stores."""
     if type(body) is not dict or not _strings([body]):
         return False
-    entries = list(body.values())
-    return _tuples(entries, _EDGES) and _tuples(_column(entries, 3), _ANSWER)
+    answers = list(body.values())
+    if set(map(type, answers)) - _TUPLE:
+        return False
+    return _tuples(list(chain.from_iterable(answers)), _ANSWER)
 
 
-def _valid_results(results: Results) -> bool:
-    """Whether stored findings hold only findings, and their hashes only paths in the vault."""
-    found, racy = results.found, results.racy
-    if type(results.state) is not bytes or type(racy) is not tuple or type(found) is not dict:
+def _valid_state(state: State) -> bool:
+    """Whether a state holds only what ``State`` says, and its paths only paths in the vault."""
+    stamps = state.stamps
+    found: dict[str, Any] = state.found  # plain tuples as read (``save_state``)
+    if type(state.key) is not bytes or type(state.settings) is not bytes:
         return False
-    if not (_tuples(racy, _RACY) and all(map(_in_vault, map(itemgetter(0), racy)))):
+    if type(stamps) is not dict or type(found) is not dict:
         return False
-    # Keys are rule selections (tuples of codes); values tuples of findings.
-    if set(map(type, found)) - _TUPLE or set(map(type, found.values())) - _TUPLE:
+    if type(state.tokens) is not tuple or set(map(type, state.tokens)) - _BYTES:
         return False
-    if not _strings(found):
+    if len(state.tokens) != SHARDS + 1:
+        return False
+    for files in (state.attachments, state.outside):
+        if type(files) is not tuple or not _strings([files]):
+            return False
+    held = [item for item in stamps.values() if item is not None]
+    if not _tuples(held, _HELD) or not _tuples(list(map(itemgetter(0), held)), _STAMP):
+        return False
+    paths = [*stamps, *found, *state.attachments, *state.outside]
+    if not _strings([paths]) or not _all_in_vault(paths):
+        return False
+    if set(map(type, found.values())) - _TUPLE:
         return False
     items = list(chain.from_iterable(found.values()))
-    return _records(items, Diagnostic, _DIAGNOSTIC) and _fixes(items)
+    if not _tuples(items, _FINDING):
+        return False
+    fixes = [item[7] for item in items if item[7] is not None]
+    fixes += [item[9] for item in items if item[9] is not None]
+    return (
+        _tuples(fixes, _FIX_VALUES)
+        and _strings(map(itemgetter(8), items))
+        and set(map(itemgetter(5), items)) <= _SEVERITIES
+    )
+
+
+def _valid_tables(tables: Tables) -> bool:
+    """Whether the engine's tables are maps of strings to tuples of strings, as written."""
+    maps = tables[1:-1]
+    if not all(type(table) is dict for table in maps) or type(tables.broken) is not tuple:
+        return False
+    if not _strings([tables.broken]):
+        return False
+    for table in maps:
+        values = list(table.values())
+        if not _strings([table]) or set(map(type, values)) - _TUPLE or not _strings(values):
+            return False
+    return True
+
+
+# What no path inside the vault holds once each is put between NUL bytes: an empty part, a
+# ``.`` or ``..`` part, a leading ``/`` (and a NUL of its own, which the count catches).
+_OUTSIDE_MARKS = (
+    "\0\0",
+    "\0/",
+    "/\0",
+    "//",
+    "/./",
+    "/../",
+    "\0./",
+    "\0../",
+    "/.\0",
+    "/..\0",
+    "\0.\0",
+    "\0..\0",
+)
+
+
+def _all_in_vault(paths: Sequence[str]) -> bool:
+    """``all(map(_in_vault, paths))``, a few scans of one string instead of a call a path."""
+    if os.sep != "/":
+        return all(map(_in_vault, paths))
+    joined = "\0" + "\0".join(paths) + "\0"
+    if joined.count("\0") != len(paths) + 1:
+        return False
+    return not any(mark in joined for mark in _OUTSIDE_MARKS)
 
 
 def _in_vault(path: str) -> bool:

@@ -36,14 +36,19 @@ from __future__ import annotations
 import enum
 import os
 import stat
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any, TypeVar
 
+from vaultkit import cache, renames
 from vaultkit.config import Config, glob_matcher
-from vaultkit.index import Index
-from vaultkit.load import load_note
+from vaultkit.findings import check, selected
+from vaultkit.index import Index, build_index
+from vaultkit.load import load_note_hashed
 from vaultkit.model import (
     Diagnostic,
     Edge,
@@ -52,14 +57,15 @@ from vaultkit.model import (
     diagnostic_order,
     finding_key,
 )
+from vaultkit.parallel import collector_paused, parse_groups
 from vaultkit.parse import parse_note, unreadable_note
+from vaultkit.pipeline import plain_vault
 from vaultkit.read import text_of
-from vaultkit.resolve import Resolver, Vault
-from vaultkit.rules import select_rules
-from vaultkit.scan import scan_vault
+from vaultkit.resolve import Resolver, Vault, resolve_vault
+from vaultkit.rules import RULES
+from vaultkit.scan import Scan, scan_vault
 from vaultkit.suggest import keys_close, name_keys, target_keys
 from vaultkit.text import fold
-from vaultkit.vault import lint, load_vault
 
 # The rules that look beyond one note and its own links; every other rule is local.
 ORPHAN_CODES = frozenset({"VK201"})
@@ -155,13 +161,108 @@ def _report_order(item: Diagnostic) -> tuple[str, int, int, str, str]:
     return (*diagnostic_order(item), item.message)
 
 
+_V = TypeVar("_V")
+# Every rule runs in the engine; a selection only chooses which findings it shows.
+_ALL_CODES = frozenset(rule.code for rule in RULES)
+
+
+class _Shelf(MutableMapping[str, _V]):
+    """Values by note path, those not yet needed left on disk and read a shard at a time.
+
+    ``keys`` are every path the shelf holds; ``fetch`` fills ``values`` with the paths of one
+    shard. Once every shard is read the shelf is a plain dict behind one test.
+    """
+
+    def __init__(
+        self,
+        values: dict[str, _V],
+        keys: set[str] | None = None,
+        fetch: Callable[[str], None] | None = None,
+    ) -> None:
+        self.loaded = values
+        self.every = keys
+        self._fetch = fetch
+
+    def __getitem__(self, path: str) -> _V:
+        try:
+            return self.loaded[path]
+        except KeyError:
+            if self.every is None or path not in self.every or self._fetch is None:
+                raise
+        self._fetch(path)
+        return self.loaded[path]
+
+    def get(self, path: str, default: Any = None) -> Any:
+        found = self.loaded.get(path)
+        if found is not None or self.every is None or path not in self.every:
+            return found if found is not None else default
+        return self[path]
+
+    def __contains__(self, path: object) -> bool:
+        return path in (self.loaded if self.every is None else self.every)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.loaded if self.every is None else self.every)
+
+    def __len__(self) -> int:
+        return len(self.loaded if self.every is None else self.every)
+
+    def __setitem__(self, path: str, value: _V) -> None:
+        self.loaded[path] = value
+        if self.every is not None:
+            self.every.add(path)
+
+    def __delitem__(self, path: str) -> None:
+        if self.every is None:
+            del self.loaded[path]
+            return
+        self.every.remove(path)
+        self.loaded.pop(path, None)
+
+    def whole(self) -> None:
+        """Every path is read now: drop the key set."""
+        self.every = None
+
+
+@dataclass(slots=True)
+class _Saved:
+    """How the engine's state stands against the cache files it came from or goes to."""
+
+    store: cache.Store
+    # Each note's stamp, whether the stamp proves nothing, and the hash of the bytes parsed
+    # (None: read again next time).
+    held: dict[str, tuple[cache.Stamp, bool, bytes] | None]
+    # The key of the vault's state as this run found it (``cache.state_key``).
+    key: bytes
+    # The token each shard file has on disk, for the shards of this state.
+    tokens: list[bytes]
+    started: int
+    # The stamps this run took, for the notes it reads.
+    stamps: Mapping[str, cache.Stamp | None]
+    # The files this run found.
+    scan: Scan
+    # Shards whose notes or answers changed since they were read (every shard when cold).
+    dirty: set[int] = field(default_factory=set)
+    # Shards as a parse worker packed them, written as they are while nothing in them moved.
+    packed: dict[int, bytes] = field(default_factory=dict)
+    # The shards read so far.
+    read: set[int] = field(default_factory=set)
+    tables: bytes = b""
+    tables_dirty: bool = True
+    # Whether the state differs from the one on disk (a run that changed nothing writes nothing).
+    state_dirty: bool = True
+
+
 class IncrementalVault:
     """A linted vault that re-lints itself from the set of paths that changed.
 
-    Build it with ``from_vault`` (or ``load``), then call ``update`` with the vault-relative
+    Build it with ``open`` (or ``from_vault``), then call ``update`` with the vault-relative
     paths of the files or folders that were created, modified, deleted, or moved (both the
     old and the new path). ``diagnostics()`` is then what ``lint`` of a freshly loaded vault
     would return, with the same ``select`` and ``ignore``.
+
+    Every rule runs; ``select`` and ``ignore`` only choose the findings shown, so the state
+    saved in the cache serves every selection.
     """
 
     def __init__(
@@ -171,6 +272,7 @@ class IncrementalVault:
         self._ignore = tuple(ignore)
         # Texts that stand in for the files' bytes (editors' unsaved buffers), by path.
         self._texts: dict[str, str] = {}
+        self._saved: _Saved | None = None
         self._build(vault)
 
     @classmethod
@@ -188,66 +290,429 @@ class IncrementalVault:
         select: Sequence[str] | None = None,
         ignore: Sequence[str] = (),
     ) -> IncrementalVault:
-        """Load and lint the vault at ``root``."""
-        return cls(load_vault(root, config), select, ignore)
+        """Load and lint the vault at ``root`` for a process that keeps it (watch, the
+        language server): from the cache, then every note read, so that no later look at a
+        note depends on the cache files (which other runs rewrite)."""
+        from vaultkit.config import load_config
+
+        root = Path(root).resolve()
+        engine = cls.open(root, config or load_config(root), select, ignore)
+        engine.read_all()
+        engine.save()
+        return engine
+
+    @classmethod
+    def open(
+        cls,
+        root: Path,
+        config: Config,
+        select: Sequence[str] | None = None,
+        ignore: Sequence[str] = (),
+        *,
+        use_cache: bool = True,
+        scan: Scan | None = None,
+    ) -> IncrementalVault:
+        """The engine for the vault at ``root`` (absolute) as it is now.
+
+        With ``use_cache``, the state the last run saved is taken up and updated with the
+        files that changed since (stamps first, then hashes); without a state to trust, the
+        vault is loaded cold, reusing the parses of unchanged notes, and ``save`` writes the
+        state for next time. Without ``use_cache`` nothing is read or written: it is the
+        plain pipeline (``pipeline.plain_vault``), linted.
+        """
+        if scan is None:
+            scan = scan_vault(root, glob_matcher(config.exclude))
+        if not use_cache:
+            with collector_paused(freeze=True):
+                return cls(plain_vault(root, config, scan), select, ignore)
+        started = time.time_ns()
+        stamps = cache.stamps(root, scan.notes)
+        store = cache.Store(root, config)
+        return cls.resume(root, config, select, ignore, scan, started, stamps, store, store.state())
+
+    @classmethod
+    def resume(
+        cls,
+        root: Path,
+        config: Config,
+        select: Sequence[str] | None,
+        ignore: Sequence[str],
+        scan: Scan,
+        started: int,
+        stamps: Mapping[str, cache.Stamp | None],
+        store: cache.Store,
+        state: cache.State | None,
+    ) -> IncrementalVault:
+        """``open`` for a caller that has scanned the vault, taken its notes' stamps (just
+        after ``started``) and read the saved state already."""
+        key = cache.state_key(config, stamps, scan.attachments, scan.outside)
+        with collector_paused(freeze=True):
+            if state is not None and state.settings != cache.settings_key(config):
+                state = None  # another config: every answer may differ
+            tables = store.tables(state.tokens[-1]) if state is not None else None
+            if state is not None and tables is not None:
+                try:
+                    return cls._restored(
+                        root,
+                        config,
+                        select,
+                        ignore,
+                        scan,
+                        stamps,
+                        started,
+                        store,
+                        key,
+                        state,
+                        tables,
+                    )
+                except cache.Stale:
+                    pass
+            return cls._cold(root, config, select, ignore, scan, stamps, started, store, key)
 
     # --- the state --------------------------------------------------------------------------
 
     def _build(self, vault: Vault) -> None:
-        self.root = vault.root
-        self.config = vault.config
-        config = vault.config
-        self._real_root = os.path.realpath(vault.root)
-        self._excluded = glob_matcher(config.exclude)
-        self._parent_keys = frozenset(config.parent_keys)
-        enabled = select_rules(self._select or config.select, (*config.ignore, *self._ignore))
-        self._codes = frozenset(rule.code for rule in enabled)
-        self._notes: dict[str, Note] = dict(vault.notes)
-        self._attachments: set[str] = set(vault.attachments)
-        self._outside: set[str] = set(vault.index.outside)
-        self._kinds: dict[str, _Kind] = {}
-        self._folders: dict[str, int] = {}
-        self._groups: dict[str, tuple[str, ...]] = {}
-        self._names: dict[str, tuple[str, ...]] = dict(vault.index.names)
-        self._paths: dict[str, str] = dict(vault.index.paths)
+        self._take(vault.root, vault.config)
+        self._renames: Mapping[str, str] = vault.renames
+        self._notes: _Shelf[Note] = _Shelf(dict(vault.notes))
+        self._files(vault.notes, vault.attachments, vault.index.outside)
         self._aliases: dict[str, tuple[str, ...]] = dict(vault.index.aliases)
-        self._index = Index(self._names, self._paths, self._aliases, frozenset(self._outside))
-        kinds = (
-            (self._notes, _Kind.NOTE),
-            (self._attachments, _Kind.ATTACHMENT),
-            (self._outside, _Kind.OUTSIDE),
-        )
-        groups: dict[str, list[str]] = {}
-        for paths, kind in kinds:
-            for path in paths:
-                self._kinds[path] = kind
-                self._count_folders(path, 1)
-                groups.setdefault(fold(path), []).append(path)
-        self._groups = {key: tuple(sorted(paths)) for key, paths in groups.items()}
-        self._edges: dict[str, tuple[Edge, ...]] = dict.fromkeys(self._notes, ())
+        self._aliased: dict[str, tuple[str, ...]] = dict(vault.index.aliased)
+        self._edges: _Shelf[tuple[Edge, ...]] = _Shelf(dict.fromkeys(self._notes, ()))
         by_source: dict[str, list[Edge]] = {}
         for edge in vault.edges:
             by_source.setdefault(edge.source, []).append(edge)
-        self._deps: dict[str, _Deps] = {}
-        # Folded link names → the notes whose links looked them up. A name without a folder
-        # is also the alias it would be looked up as, so one table serves names and aliases.
-        self._lookups: dict[str, set[str]] = {}
-        # One string per distinct key: the same names are looked up from thousands of notes.
-        self._keys: dict[str, str] = {}
-        self._incoming: dict[str, set[str]] = {}
-        self._subpath_incoming: dict[str, set[str]] = {}
-        # The notes with a broken link: their suggestions move with the vault's names.
-        self._broken: set[str] = set()
+        for source, edges in by_source.items():
+            self._edges[source] = tuple(edges)
+        self._tables_from_edges()
+        self._index = self._new_index()
+        self._found: dict[str, tuple[Diagnostic, ...]] = {}
+        for item in check(vault, (rule for rule in RULES if rule.code in self._codes)):
+            self._found[item.path] = (*self._found.get(item.path, ()), item)
+
+    def _take(self, root: Path, config: Config) -> None:
+        """The settings of the vault at ``root``."""
+        self.root = root
+        self.config = config
+        self._real_root = os.path.realpath(root)
+        self._excluded = glob_matcher(config.exclude)
+        self._parent_keys = frozenset(config.parent_keys)
+        self._codes = _ALL_CODES
+        shown = selected(config, self._select, self._ignore)
+        self._shown = frozenset(rule.code for rule in shown)
         # Broken link targets as suggestions compare them: the same targets recur.
         self._target_keys: dict[str, tuple[str, ...]] = {}
         self._name_index: Index | None = None
-        scratch = _Work()
-        for source, edges in by_source.items():
-            self._edges[source] = tuple(edges)
-            self._reindex(source, self._dependencies(source, self._edges[source]), scratch)
-        self._found: dict[str, tuple[Diagnostic, ...]] = {}
-        for item in lint(vault, self._select, self._ignore):
-            self._found[item.path] = (*self._found.get(item.path, ()), item)
+        # One string per distinct key: the same names are looked up from thousands of notes.
+        self._keys: dict[str, str] = {}
+        # What each note's links looked up, worked out when the note's links next change.
+        self._deps: dict[str, _Deps] = {}
+
+    def _files(
+        self, notes: Iterable[str], attachments: Iterable[str], outside: Iterable[str]
+    ) -> None:
+        """The tables of the vault's files: their kinds, folders, names and folded paths."""
+        self._attachments: set[str] = set(attachments)
+        self._outside: set[str] = set(outside)
+        self._kinds: dict[str, _Kind] = {}
+        self._folders: dict[str, int] = {}
+        names: dict[str, list[str]] = {}
+        groups: dict[str, list[str]] = {}
+        for paths, kind in (
+            (notes, _Kind.NOTE),
+            (self._attachments, _Kind.ATTACHMENT),
+            (self._outside, _Kind.OUTSIDE),
+        ):
+            for path in paths:
+                self._kinds[path] = kind
+                self._count_folders(path, 1)
+                key = fold(path)
+                groups.setdefault(key, []).append(path)
+                names.setdefault(key.rsplit("/", 1)[-1], []).append(path)
+        self._groups: dict[str, tuple[str, ...]] = {}
+        self._paths: dict[str, str] = {}
+        for key, paths in groups.items():
+            if len(paths) == 1:
+                self._groups[key] = (paths[0],)
+                self._paths[key] = paths[0]
+            else:
+                self._regroup(key, tuple(paths))
+        self._names: dict[str, tuple[str, ...]] = {
+            key: tuple(sorted(paths)) for key, paths in names.items()
+        }
+
+    def _new_index(self) -> Index:
+        return Index(
+            self._names, self._paths, self._aliases, frozenset(self._outside), self._aliased
+        )
+
+    def _tables_from_edges(self) -> None:
+        """The reverse tables, built from every note's answers in one pass."""
+        lookups: dict[str, set[str]] = {}
+        incoming: dict[str, set[str]] = {}
+        subpath_incoming: dict[str, set[str]] = {}
+        self._parents_of: dict[str, tuple[str, ...]] = {}
+        self._broken: set[str] = set()
+        for source, edges in self._edges.items():
+            deps = self._dependencies(source, edges)
+            for key in deps.lookups:
+                lookups.setdefault(key, set()).add(source)
+            for target in deps.targets:
+                incoming.setdefault(target, set()).add(source)
+            for target in deps.subpath_targets:
+                subpath_incoming.setdefault(target, set()).add(source)
+            if deps.parents:
+                self._parents_of[source] = deps.parents
+            if deps.broken:
+                self._broken.add(source)
+        # Folded link names → the notes whose links looked them up. A name without a folder
+        # is also the alias it would be looked up as, so one table serves names and aliases.
+        self._lookups = lookups
+        self._incoming = incoming
+        self._subpath_incoming = subpath_incoming
+
+    @classmethod
+    def _restored(
+        cls,
+        root: Path,
+        config: Config,
+        select: Sequence[str] | None,
+        ignore: Sequence[str],
+        scan: Scan,
+        stamps: Mapping[str, cache.Stamp | None],
+        started: int,
+        store: cache.Store,
+        key: bytes,
+        state: cache.State,
+        tables: cache.Tables,
+    ) -> IncrementalVault:
+        """The engine as the last run saved it, then updated with what changed since."""
+        self = cls.__new__(cls)
+        self._select = tuple(select) if select else None
+        self._ignore = tuple(ignore)
+        self._texts = {}
+        self._take(root, config)
+        held = dict(state.stamps)
+        self._saved = _Saved(store, held, key, list(state.tokens[:-1]), started, stamps, scan)
+        self._saved.tables = state.tokens[-1]
+        self._saved.tables_dirty = False
+        self._notes = _Shelf({}, set(held), self._fetch)
+        self._edges = _Shelf({}, set(held), self._fetch)
+        self._files(held, state.attachments, state.outside)
+        self._aliases = dict(tables.aliases)
+        self._aliased = dict(tables.aliased)
+        self._lookups = {name: set(sources) for name, sources in tables.lookups.items()}
+        self._incoming = {path: set(sources) for path, sources in tables.incoming.items()}
+        self._subpath_incoming = {
+            path: set(sources) for path, sources in tables.subpath_incoming.items()
+        }
+        self._parents_of = dict(tables.parents)
+        self._broken = set(tables.broken)
+        self._index = self._new_index()
+        self._found = dict(state.found)
+        changed = _changed(root, state, scan, stamps, started, held)
+        self._saved.state_dirty = bool(changed) or key != state.key or held != state.stamps
+        remembered = self._cache_renames(state, scan, changed)
+        self._renames = renames.KnownRenames(root, config, self._notes, remembered, store=True)
+        self.update(changed)
+        return self
+
+    def _cache_renames(self, state: cache.State, scan: Scan, changed: set[str]) -> dict[str, str]:
+        """The renames remembered, with those this run sees (notes gone, notes come)."""
+        remembered = cache.load_renames(self.root, self.config)
+        present = set(scan.notes)
+        gone = [path for path in state.stamps if path not in present]
+        came = [path for path in changed if path in present and path not in state.stamps]
+        if not gone or not came:
+            return remembered
+        vanished = {}
+        for path in gone:
+            held = state.stamps[path]
+            if held is not None:
+                vanished[path] = (held[2], held[0][0], self._notes[path])
+        appeared = {}
+        for path in came:
+            note, hashed = load_note_hashed(self.root, path, self.config, self._parent_keys)
+            found = self._saved.stamps.get(path) if self._saved is not None else None
+            if hashed is not None and found is not None:
+                appeared[path] = (hashed, found[0], note)
+        everything = [self._notes[path] for path in self._notes if path in present]
+        everything += [seen[2] for seen in appeared.values()]
+        found_renames = renames.cache_renames(vanished, appeared, everything)
+        if not found_renames:
+            return remembered
+        moved = renames.merged(remembered, found_renames.items())
+        cache.save_renames(self.root, self.config, moved)
+        return moved
+
+    @classmethod
+    def _cold(
+        cls,
+        root: Path,
+        config: Config,
+        select: Sequence[str] | None,
+        ignore: Sequence[str],
+        scan: Scan,
+        stamps: Mapping[str, cache.Stamp | None],
+        started: int,
+        store: cache.Store,
+        key: bytes,
+    ) -> IncrementalVault:
+        """The whole vault loaded, the parses of notes whose bytes are unchanged reused."""
+        old = cache.reusable_notes(root, config)
+        base = os.fspath(root)
+        held: dict[str, tuple[cache.Stamp, bool, bytes] | None] = {}
+        notes: dict[str, Note] = {}
+        fresh: list[str] = []
+        for path in scan.notes:
+            found = stamps[path]
+            entry = old.get(path)
+            if found is None or entry is None:
+                fresh.append(path)
+            elif entry.stamp == found and not entry.racy:
+                held[path] = (found, False, entry.digest)
+                notes[path] = entry.note
+            elif cache.file_digest(os.path.join(base, path)) == entry.digest:
+                held[path] = (found, cache.is_racy(found, started), entry.digest)
+                notes[path] = entry.note
+            else:
+                fresh.append(path)
+        # The stamps were taken before the parse reads the files, and the hash is of the bytes
+        # parsed: if a file changes in between, its next stamp differs from the one kept, and
+        # the hash then tells whether the kept parse still holds.
+        # Parsed a shard at a time, and packed by the workers as the cache stores them.
+        reused = {cache.shard_of(path) for path in notes}
+        shards: dict[int, list[str]] = {}
+        for path in fresh:
+            shards.setdefault(cache.shard_of(path), []).append(path)
+        groups = [(paths, _packer(paths, stamps, started)) for paths in shards.values()]
+        packed: dict[int, bytes] = {}
+        for number, blob in zip(shards, parse_groups(root, groups, config), strict=True):
+            for path, entry, note in cache.unpack_notes(blob):
+                notes[path] = note
+                held[path] = (entry.stamp, entry.racy, entry.digest) if entry is not None else None
+            if number not in reused:
+                packed[number] = blob
+        remembered = _renamed(root, config, old, held, notes)
+        ordered = {path: notes[path] for path in scan.notes}
+        index = build_index(ordered.values(), scan.attachments, scan.outside)
+        vault = resolve_vault(root, config, ordered, scan.attachments, index)
+        vault = replace(
+            vault, renames=renames.KnownRenames(root, config, ordered, remembered, store=True)
+        )
+        engine = cls(vault, select, ignore)
+        tokens = [b""] * cache.SHARDS
+        engine._saved = _Saved(store, held, key, tokens, started, stamps, scan)
+        engine._saved.dirty = set(range(cache.SHARDS))
+        engine._saved.packed = packed
+        return engine
+
+    def read_all(self) -> None:
+        """Read every note the engine has not needed yet, so it no longer needs the cache."""
+        if self._notes.every is None:
+            return
+        try:
+            for path in sorted(self._notes.every - self._notes.loaded.keys()):
+                if path not in self._notes.loaded:
+                    self._fetch(path)
+        except cache.Stale:
+            # Another run rewrote a shard since this state was saved: load the vault afresh.
+            saved = self._saved
+            assert saved is not None
+            cold = self._cold(
+                self.root,
+                self.config,
+                self._select,
+                self._ignore,
+                saved.scan,
+                saved.stamps,
+                saved.started,
+                saved.store,
+                saved.key,
+            )
+            texts = self._texts
+            self.__dict__.update(cold.__dict__)
+            if texts:
+                self._texts = texts
+                self.update(texts)
+            return
+        self._notes.whole()
+        self._edges.whole()
+
+    def _fetch(self, path: str) -> None:
+        """Read the shard holding ``path``'s note and answers, as this state saved it."""
+        saved = self._saved
+        number = cache.shard_of(path)
+        if saved is None or number in saved.read:
+            raise cache.Stale(path)
+        shard = saved.store.shard(number)
+        if shard is None or shard.token != saved.tokens[number]:
+            raise cache.Stale(path)
+        saved.read.add(number)
+        _fill(self._notes, shard.notes)
+        _fill(self._edges, shard.edges)
+        if path not in self._notes.loaded and path in self._notes:
+            raise cache.Stale(path)
+        if path not in self._edges.loaded and path in self._edges:
+            raise cache.Stale(path)
+
+    def save(self) -> None:
+        """Write what changed to the cache: the shards touched, the tables, then the state.
+
+        Each shard gets a new token, and the state lists them last: a run that stops half
+        way leaves a state whose shards do not all match, which the next run notices shard by
+        shard (``cache.Stale``) and answers by loading the vault afresh.
+        """
+        saved = self._saved
+        if saved is None or not (saved.state_dirty or saved.dirty or saved.tables_dirty):
+            return
+        store = saved.store
+        by_shard: dict[int, list[str]] = {}
+        for path in self._notes:
+            by_shard.setdefault(cache.shard_of(path), []).append(path)
+        for number in sorted(saved.dirty):
+            paths = sorted(by_shard.get(number, ()))
+            if not paths:
+                store.remove_shard(number)
+                saved.tokens[number] = b""
+                continue
+            token = cache.new_token()
+            blob = saved.packed.get(number)
+            if blob is None:
+                notes = {path: self._notes[path] for path in paths}
+                blob = cache.pack_held(notes, saved.held)
+            store.write_shard(number, token, blob, {path: self._edges[path] for path in paths})
+            saved.tokens[number] = token
+        saved.dirty.clear()
+        saved.packed.clear()
+        if saved.tables_dirty or not saved.tables:
+            saved.tables = cache.new_token()
+            store.save_tables(
+                cache.Tables(
+                    saved.tables,
+                    self._aliases,
+                    self._aliased,
+                    _sorted_table(self._lookups),
+                    _sorted_table(self._incoming),
+                    _sorted_table(self._subpath_incoming),
+                    self._parents_of,
+                    tuple(sorted(self._broken)),
+                )
+            )
+            saved.tables_dirty = False
+        held = {path: saved.held.get(path) for path in self._notes}
+        store.save_state(
+            cache.State(
+                saved.key,
+                cache.settings_key(self.config),
+                held,
+                tuple(sorted(self._attachments)),
+                tuple(sorted(self._outside)),
+                self._found,
+                (*saved.tokens, saved.tables),
+            )
+        )
+        saved.state_dirty = False
 
     def _count_folders(self, path: str, step: int) -> None:
         folder = path
@@ -282,7 +747,8 @@ class IncrementalVault:
 
     def edges_of(self, path: str) -> tuple[Edge, ...]:
         """The links of the note at ``path`` with their answers, in order."""
-        return self._edges.get(path, ())
+        found: tuple[Edge, ...] = self._edges.get(path, ())
+        return found
 
     def linking(self, path: str) -> frozenset[str]:
         """The other notes with a link that reaches the file at ``path`` (its backlinks)."""
@@ -290,7 +756,10 @@ class IncrementalVault:
 
     def findings(self, path: str) -> tuple[Diagnostic, ...]:
         """The findings located in one note, sorted as ``lint`` sorts them."""
-        return self._found.get(path, ())
+        found = self._found.get(path, ())
+        if self._shown is _ALL_CODES or not found:
+            return found
+        return tuple(item for item in found if item.code in self._shown)
 
     def diagnostics(self) -> list[Diagnostic]:
         """Every finding, sorted as ``lint`` sorts them."""
@@ -298,26 +767,48 @@ class IncrementalVault:
 
     def unsorted(self) -> Iterator[Diagnostic]:
         """Every finding, in no particular order (cheap: for counts and summaries)."""
+        shown = self._shown
         for found in self._found.values():
-            yield from found
+            for item in found:
+                if item.code in shown:
+                    yield item
 
     def vault(self) -> Vault:
         """The vault as it now stands, as ``load_vault`` would return it (a snapshot)."""
+        self.read_all()
         notes = {path: self._notes[path] for path in sorted(self._notes)}
         edges = tuple(edge for path in notes for edge in self._edges[path])
         index = Index(
-            dict(self._names), dict(self._paths), dict(self._aliases), frozenset(self._outside)
+            dict(self._names),
+            dict(self._paths),
+            dict(self._aliases),
+            frozenset(self._outside),
+            dict(self._aliased),
         )
-        return Vault(self.root, self.config, notes, tuple(sorted(self._attachments)), index, edges)
+        attachments = tuple(sorted(self._attachments))
+        return Vault(self.root, self.config, notes, attachments, index, edges, self._renames)
 
     def rescan(self, config: Config | None = None) -> Delta:
         """Load the whole vault again (after a storm of changes, or with a new config)."""
-        before = dict(self._found)
-        self._build(load_vault(self.root, config or self.config))
+        before = self._shown_findings(self._found)
+        self._saved = None
+        self._build(plain_vault(self.root, config or self.config))
         if self._texts:
             self.update(self._texts)
         files = frozenset(self._kinds)
-        return self._delta(before, before.keys() | self._found.keys(), files)
+        return self._delta(before, before.keys() | self._found.keys(), files, shown=_ALL_CODES)
+
+    def _shown_findings(
+        self, found: Mapping[str, tuple[Diagnostic, ...]]
+    ) -> dict[str, tuple[Diagnostic, ...]]:
+        """``found`` with only the findings of the rules shown now."""
+        shown = self._shown
+        if shown is _ALL_CODES:
+            return dict(found)
+        return {
+            path: tuple(item for item in items if item.code in shown)
+            for path, items in found.items()
+        }
 
     def edit(self, path: str, text: str | None) -> Delta:
         """Take ``text`` as the content of the note at ``path``, then update as for ``{path}``.
@@ -345,8 +836,10 @@ class IncrementalVault:
             self._refresh(path, work)
         if not work.files:
             return Delta()
-        if work.outside:
-            self._index = Index(self._names, self._paths, self._aliases, frozenset(self._outside))
+        if self._saved is not None:
+            self._saved.state_dirty = True
+        if work.outside or work.names or work.aliases:
+            self._index = self._new_index()
         sources = set(work.notes)
         for key in work.names:
             sources |= self._lookups.get(key, set())
@@ -362,6 +855,7 @@ class IncrementalVault:
         for source in sorted(sources):
             if source not in self._notes:
                 continue
+            old = self._edges[source]
             if source in work.notes:
                 links = self._notes[source].links
                 edges = resolver.edges(source, links)
@@ -369,10 +863,12 @@ class IncrementalVault:
                 # The note is as it was: only the links that looked up what changed move.
                 edges = tuple(
                     resolver.edge(source, edge.link) if _affected(edge, keys, work) else edge
-                    for edge in self._edges[source]
+                    for edge in old
                 )
+            before = self._deps_of(source, old)
             self._edges[source] = edges
-            self._reindex(source, self._dependencies(source, edges), work)
+            self._reindex(source, before, self._dependencies(source, edges), work)
+            self._touched(source)
         dirty = work.files | sources | work.reach
         for key in work.aliases:
             dirty.update(self._aliases.get(key, ()))
@@ -381,6 +877,14 @@ class IncrementalVault:
             if key.endswith(".md"):
                 dirty.update(self._aliases.get(key[:-3], ()))
         return self._relint(dirty, work)
+
+    def _touched(self, path: str) -> None:
+        """Mark the shard of ``path`` as changed, for ``save``."""
+        saved = self._saved
+        if saved is not None:
+            number = cache.shard_of(path)
+            saved.dirty.add(number)
+            saved.packed.pop(number, None)
 
     # --- files --------------------------------------------------------------------------------
 
@@ -459,12 +963,15 @@ class IncrementalVault:
         note = None
         if new is _Kind.NOTE:
             text = self._texts.get(path)
+            hashed = None
             if text is None:
-                note = load_note(self.root, path, self.config, self._parent_keys)
+                note, hashed = load_note_hashed(self.root, path, self.config, self._parent_keys)
             else:
                 note = self._parse_text(path, text)
             if not note.readable and self._classify(path) is None:
                 new, note = None, None  # deleted while it was being read
+            else:
+                self._hold(path, note, hashed if text is None else None)
         if old is None and new is None:
             return
         work.files.add(path)
@@ -476,16 +983,32 @@ class IncrementalVault:
             if new is not None:
                 self._add_file(path, new, work)
         old_note = self._notes.pop(path, None)
+        if note is not None or old_note is not None:
+            self._touched(path)
         if note is not None:
             self._notes[path] = note
+            if old_note is None:
+                self._edges[path] = ()
             work.notes.add(path)
         elif old_note is not None:
-            self._edges.pop(path, None)
-            self._reindex(path, _NO_DEPS, work)
+            before = self._deps_of(path, self._edges.pop(path, ()))
+            self._reindex(path, before, _NO_DEPS, work)
             self._deps.pop(path, None)
-        self._move_aliases(path, _alias_keys(old_note), _alias_keys(note), work)
+        self._move_aliases(path, old_note, note, work)
         if _anchors(old_note) != _anchors(note):
             work.anchors.add(path)
+
+    def _hold(self, path: str, note: Note, hashed: bytes | None) -> None:
+        """Keep what the next run needs to trust this parse: the stamp taken before the read,
+        and the hash of the very bytes parsed (nothing for a text standing in for them)."""
+        saved = self._saved
+        if saved is None:
+            return
+        found = saved.stamps.get(path)
+        if found is None or hashed is None or not cache.cacheable(note):
+            saved.held[path] = None
+        else:
+            saved.held[path] = (found, cache.is_racy(found, saved.started), hashed)
 
     def _parse_text(self, path: str, text: str) -> Note:
         """``load_note`` for a text that stands in for the file's bytes."""
@@ -534,8 +1057,20 @@ class IncrementalVault:
         self._paths[key] = min(paths, key=lambda path: (self._kinds[path], path))
 
     def _move_aliases(
-        self, path: str, old: frozenset[str], new: frozenset[str], work: _Work
+        self, path: str, before: Note | None, after: Note | None, work: _Work
     ) -> None:
+        old, new = _alias_keys(before), _alias_keys(after)
+        written = after.aliases if after is not None else ()
+        if written != self._aliased.get(path, ()):
+            # Spelled otherwise, the same keys: suggestions write the alias as it is now.
+            work.aliases |= old | new
+            if written:
+                self._aliased[path] = written
+            else:
+                self._aliased.pop(path, None)
+            self._changed_tables()
+        if old != new:
+            self._changed_tables()
         for key in old - new:
             left = tuple(owner for owner in self._aliases.get(key, ()) if owner != path)
             if left:
@@ -583,22 +1118,45 @@ class IncrementalVault:
             broken,
         )
 
-    def _reindex(self, source: str, deps: _Deps, work: _Work) -> None:
-        """Replace ``source``'s entries in the reverse maps."""
-        old = self._deps.get(source, _NO_DEPS)
+    def _deps_of(self, source: str, edges: tuple[Edge, ...]) -> _Deps:
+        """What ``source``'s links, answered as ``edges``, are filed under in the tables now.
+
+        Worked out again from the answers when not kept (an engine taken up from the cache
+        keeps none), with the parents as the tables hold them: the notes they reach may be
+        gone by now.
+        """
+        found = self._deps.get(source)
+        if found is not None:
+            return found
+        deps = self._dependencies(source, edges)
+        return replace(deps, parents=self._parents_of.get(source, ()))
+
+    def _reindex(self, source: str, old: _Deps, deps: _Deps, work: _Work) -> None:
+        """Replace ``source``'s entries in the reverse maps (``old`` are its entries now)."""
         self._deps[source] = deps
         if deps.broken:
             self._broken.add(source)
         else:
             self._broken.discard(source)
+        if deps.parents:
+            self._parents_of[source] = deps.parents
+        else:
+            self._parents_of.pop(source, None)
+        if old == deps:
+            return
+        self._changed_tables()
         for key in _move(self._lookups, source, old.lookups, deps.lookups):
             if key not in self._lookups:
-                del self._keys[key]
+                self._keys.pop(key, None)
         _move(self._subpath_incoming, source, old.subpath_targets, deps.subpath_targets)
         work.reach |= _move(self._incoming, source, old.targets, deps.targets)
         if old.parents != deps.parents:
             work.hierarchy.add(source)
             work.old_parents.setdefault(source, old.parents)
+
+    def _changed_tables(self) -> None:
+        if self._saved is not None:
+            self._saved.tables_dirty = True
 
     # --- rules --------------------------------------------------------------------------------
 
@@ -627,7 +1185,7 @@ class IncrementalVault:
         if local:
             keys = {key for path in focus for key in _alias_keys(self._notes[path])}
             aliases = {key: self._aliases[key] for key in keys if key in self._aliases}
-            index = Index(self._names, self._paths, aliases, self._index.outside)
+            index = Index(self._names, self._paths, aliases, self._index.outside, self._aliased)
             self._run(local, dirty, focus, (), self._out_edges(focus), index, before)
         if self._codes & NAME_CODES:
             named = set(focus)
@@ -639,9 +1197,7 @@ class IncrementalVault:
             # (not a new view of them): the suggester built from every name is kept per index
             # and notes object, so it is built again only when the names moved.
             if self._name_index is None or work.names or work.aliases or work.outside:
-                self._name_index = Index(
-                    self._names, self._paths, self._aliases, self._index.outside
-                )
+                self._name_index = self._new_index()
             edges = self._out_edges(notes)
             self._run(NAME_CODES, exact, self._notes, (), edges, self._name_index, before)
         if self._codes & ORPHAN_CODES:
@@ -675,10 +1231,11 @@ class IncrementalVault:
         over, or the mapping to use as it is); replace their findings in ``exact``."""
         wanted = sorted(self._codes & codes)
         shown = notes if isinstance(notes, Mapping) else _Focus(self._notes, notes)
-        view = Vault(self.root, self.config, shown, attachments, index, tuple(edges))
+        view = Vault(self.root, self.config, shown, attachments, index, tuple(edges), self._renames)
         found: dict[str, list[Diagnostic]] = {}
-        for item in lint(view, wanted, (), exact):
-            found.setdefault(item.path, []).append(item)
+        for item in check(view, (rule for rule in RULES if rule.code in wanted)):
+            if item.path in exact:
+                found.setdefault(item.path, []).append(item)
         for path in exact:
             old = self._found.get(path, ())
             before.setdefault(path, old)
@@ -713,7 +1270,7 @@ class IncrementalVault:
             if path in reach:
                 continue
             reach.add(path)
-            stack.extend(self._deps.get(path, _NO_DEPS).parents)
+            stack.extend(self._parents_of.get(path, ()))
             stack.extend(old_parents.get(path, ()))
         return reach
 
@@ -722,12 +1279,15 @@ class IncrementalVault:
         before: Mapping[str, tuple[Diagnostic, ...]],
         paths: Iterable[str],
         files: frozenset[str],
+        shown: frozenset[str] | None = None,
     ) -> Delta:
         new: list[Diagnostic] = []
         fixed: list[Diagnostic] = []
+        # ``before`` holds every rule's findings, unless ``shown`` says it was filtered already.
+        shown = self._shown if shown is None else shown
         for path in paths:
-            old = {finding_key(item): item for item in before.get(path, ())}
-            now = {finding_key(item): item for item in self._found.get(path, ())}
+            old = {finding_key(item): item for item in before.get(path, ()) if item.code in shown}
+            now = {finding_key(item): item for item in self.findings(path)}
             new += [item for key, item in now.items() if key not in old]
             fixed += [item for key, item in old.items() if key not in now]
         return Delta(
@@ -768,3 +1328,87 @@ def _move(
             flipped.add(key)
         holders.add(source)
     return flipped
+
+
+def _fill(shelf: _Shelf[_V], found: Mapping[str, _V]) -> None:
+    """Put into ``shelf`` what a shard holds for the paths it still lacks."""
+    every, loaded = shelf.every, shelf.loaded
+    if every is None:
+        return
+    for path, value in found.items():
+        if path in every and path not in loaded:
+            loaded[path] = value
+
+
+def _sorted_table(table: Mapping[str, set[str]]) -> dict[str, tuple[str, ...]]:
+    return {key: tuple(sorted(values)) for key, values in table.items()}
+
+
+def _changed(
+    root: Path,
+    state: cache.State,
+    scan: Scan,
+    stamps: Mapping[str, cache.Stamp | None],
+    started: int,
+    held: dict[str, tuple[cache.Stamp, bool, bytes] | None],
+) -> set[str]:
+    """The files that differ from ``state``: notes whose stamp moved and whose bytes did too,
+    notes and other files that came or went. Notes found unchanged get their new stamp."""
+    base = os.fspath(root)
+    changed: set[str] = set()
+    for path in scan.notes:
+        found = stamps[path]
+        if path not in state.stamps:
+            changed.add(path)
+            continue
+        old = state.stamps[path]
+        if found is None or old is None:
+            changed.add(path)
+        elif old[0] == found and not old[1]:
+            continue
+        elif cache.file_digest(os.path.join(base, path)) == old[2]:
+            held[path] = (found, cache.is_racy(found, started), old[2])
+        else:
+            changed.add(path)
+    present = set(scan.notes)
+    changed.update(path for path in state.stamps if path not in present)
+    changed.update(set(scan.attachments).symmetric_difference(state.attachments))
+    changed.update(set(scan.outside).symmetric_difference(state.outside))
+    return changed
+
+
+def _renamed(
+    root: Path,
+    config: Config,
+    old: Mapping[str, cache.Entry],
+    held: Mapping[str, tuple[cache.Stamp, bool, bytes] | None],
+    notes: Mapping[str, Note],
+) -> dict[str, str]:
+    """The renames remembered, with those the cache sees now (notes gone, notes come)."""
+    remembered = cache.load_renames(root, config)
+    if not old:
+        return remembered
+    vanished = {
+        path: (entry.digest, entry.stamp[0], entry.note)
+        for path, entry in old.items()
+        if path not in notes
+    }
+    if not vanished:
+        return remembered
+    appeared = {}
+    for path, found in held.items():
+        if path not in old and found is not None:
+            appeared[path] = (found[2], found[0][0], notes[path])
+    found_renames = renames.cache_renames(vanished, appeared, notes.values())
+    if not found_renames:
+        return remembered
+    moved = renames.merged(remembered, found_renames.items())
+    cache.save_renames(root, config, moved)
+    return moved
+
+
+def _packer(
+    paths: Iterable[str], stamps: Mapping[str, cache.Stamp | None], started: int
+) -> Callable[[list[tuple[str, Note, bytes | None]]], bytes]:
+    """How a worker packs the notes of ``paths`` (with their stamps, for the cache)."""
+    return partial(cache.pack_notes, stamps={path: stamps[path] for path in paths}, started=started)

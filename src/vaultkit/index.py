@@ -12,12 +12,17 @@ from vaultkit.text import fold
 
 @dataclass(frozen=True, slots=True)
 class Index:
-    """Folded file name → paths, folded path → path, folded alias → note paths."""
+    """Folded file name → paths, folded path → path, folded alias → note paths.
+
+    ``aliased`` is each note with aliases → its aliases as written, so that what is said of
+    an alias (a suggestion) spells it as its note does without reading the note.
+    """
 
     names: Mapping[str, tuple[str, ...]]
     paths: Mapping[str, str]
     aliases: Mapping[str, tuple[str, ...]]
     outside: frozenset[str]
+    aliased: Mapping[str, tuple[str, ...]]
 
 
 def build_index(
@@ -33,7 +38,10 @@ def build_index(
         key = fold(path)
         names[key.rsplit("/", 1)[-1]].append(path)
         paths.setdefault(key, path)
+    aliased: dict[str, tuple[str, ...]] = {}
     for note in note_list:
+        if note.aliases:
+            aliased[note.path] = note.aliases
         for alias in dict.fromkeys(fold(alias) for alias in note.aliases):
             aliases[alias].append(note.path)
     return Index(
@@ -41,4 +49,5 @@ def build_index(
         paths=paths,
         aliases={key: tuple(sorted(value)) for key, value in aliases.items()},
         outside=frozenset(outside),
+        aliased=aliased,
     )

@@ -111,10 +111,8 @@ class NameSuggester:
         for folded, owners in index.aliases.items():
             key = compared(folded)
             for owner in owners:
-                note = notes.get(owner)
-                written = (
-                    next((a for a in note.aliases if fold(a) == folded), folded) if note else folded
-                )
+                spelled = index.aliased.get(owner, ())
+                written = next((a for a in spelled if fold(a) == folded), folded)
                 entries.append(_Entry(key, owner, written, _numbers(key)))
         self._entries = entries
         self._exact: dict[str, list[int]] = {}
