@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tests.conftest import MakeVault, codes
 from vaultkit.vault import lint
 
@@ -40,3 +42,13 @@ def test_an_alias_link_written_as_an_embed_in_a_field_keeps_no_display_text(
         if item.code == "VK105" and item.fix is not None
     ]
     assert fixes == [(2, "![[B]]"), (3, "[[B|Other]]"), (5, "![[B]]")]
+
+
+def test_a_renamed_parent_does_not_stop_the_broken_parents_after_it(
+    make_vault: MakeVault,
+) -> None:
+    files = {"New.md": "", "a.md": _up("Old"), "b.md": _up("Nowhere"), "c.md": _up("New")}
+    vault = replace(make_vault(files), renames={"Old.md": "New.md"})
+    found = [item for item in lint(vault) if item.code == "VK301"]
+    assert codes(found) == [("a.md", 2, 7, "VK301"), ("b.md", 2, 7, "VK301")]
+    assert [item.fix is not None for item in found] == [True, False]
