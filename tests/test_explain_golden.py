@@ -27,6 +27,8 @@ FILES: dict[str, str | bytes] = {
     "Projects/Sub/Note.md": "",
     "Areas/Topic.md": "",
     "Zones/Topic.md": "",
+    "Areas/Set {x}.md": "",
+    "Zones/Set {x}.md": "",
     "AI-Model.md": "---\naliases: [ИИ Модель]\n---\n# Sizes\n",
     "Files/paper.pdf": b"%PDF",
 }
@@ -41,6 +43,7 @@ LINKS: tuple[tuple[str, str | None], ...] = (
     ("[[Index]]", "Projects/Sub/Note.md"),
     ("[[Index]]", "Projects/Index.md"),
     ("[[Index]]", "Concepts/LLM.md"),
+    ("[[Set {x}]]", None),  # braces in a name are text, never a template's
     # by path
     ("[[Zones/Topic]]", None),
     ("[[Concepts/Index]]", "Projects/Index.md"),
