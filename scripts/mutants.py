@@ -30,6 +30,7 @@ TARGETS = {
         "tests/test_resolve.py",
         "tests/test_explain.py",
         "tests/test_explain_golden.py",
+        "tests/test_messages_golden.py",
         "tests/test_rules_behaviour.py",
     ],
     "rules": [
@@ -37,7 +38,10 @@ TARGETS = {
         "tests/test_rules_behaviour.py",
         "tests/test_rules_mutants.py",
         "tests/test_renames.py",
+        "tests/test_identity.py",
+        "tests/test_fix_meaning.py",
         "tests/test_explain_golden.py",
+        "tests/test_messages_golden.py",
     ],
     "markdown": ["tests/test_markdown.py"],
     "frontmatter": ["tests/test_frontmatter.py", "tests/test_frontmatter_parsers.py"],
