@@ -1,0 +1,69 @@
+"""The scanner on inputs that tell its branches apart (``make mutants`` found them untested).
+
+Where mistune's full parse is the reference, a body is also checked with ``_disagreements``,
+the check the corpus tests use: the same links, in order, where mistune reads them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_markdown import _disagreements
+from vaultkit.markdown import scan_body
+from vaultkit.model import LinkKind
+
+# body → the targets of the markdown links in it
+DESTINATIONS = {
+    "an empty title": ('[t](a "")', ["a"]),
+    "an escaped quote inside a title": ('[t](a "x\\"y")', ["a"]),
+    "a title in parentheses": ("[t](a (title))", ["a"]),
+    "a title in parentheses holding an opening one": ("[t](a (x()", []),
+    "a title that never closes": ('a) [t](u "unclosed', []),
+    "a title in parentheses that never closes": ("a) [t](u (x(", []),
+    "a title across a blank line": ('[t](a "x\n\n)', []),
+    "a space, then a destination starting with X": ("[t]( Xa.md)", ["Xa.md"]),
+    "a destination on the next line": ("[t](\na.md)", ["a.md"]),
+    "a destination on the next line, starting with X": ("[t](\nXa.md)", ["Xa.md"]),
+    "a destination on the next line, indented": ("[t](\n   a.md)", ["a.md"]),
+    "spaces up to the end": ("[t](  ", []),
+    "a line break up to the end": ("[t](\n", []),
+    "a line break and spaces up to the end": ("[t](\n  ", []),
+}
+
+
+@pytest.mark.parametrize("name", DESTINATIONS)
+def test_link_destinations_and_titles_read_as_mistune_reads_them(name: str) -> None:
+    body, targets = DESTINATIONS[name]
+    links = scan_body(body).links
+    assert [link.target for link in links if link.kind is LinkKind.MARKDOWN] == targets
+    assert _disagreements(body, 1, body) == []
+
+
+def test_inline_math_closes_only_at_an_unescaped_dollar() -> None:
+    hidden = "$X [[a]]$ b"
+    assert scan_body(hidden).links == ()
+    assert _disagreements(hidden, 1, hidden) == []
+    # `\$` is a dollar sign, not the end of the math: nothing is math, the link is read.
+    # (mistune's math plugin closes at it, so it is no reference here.)
+    (link,) = scan_body("$a [[x]] b\\$ c").links
+    assert (link.target, link.column) == ("x", 4)
+
+
+@pytest.mark.parametrize(
+    ("body", "kinds"),
+    [
+        ("a:: [[y]]\n[[x]]", [(LinkKind.FIELD, "a"), (LinkKind.WIKILINK, None)]),
+        ("a:: b\n[[x]]", [(LinkKind.WIKILINK, None)]),
+        ("[a:: [[y]]] [[x]]", [(LinkKind.FIELD, "a"), (LinkKind.WIKILINK, None)]),
+        ("[[x]] (a:: [[y]])", [(LinkKind.WIKILINK, None), (LinkKind.FIELD, "a")]),
+    ],
+)
+def test_a_field_s_key_goes_only_to_the_links_in_its_value(
+    body: str, kinds: list[tuple[LinkKind, str | None]]
+) -> None:
+    assert [(link.kind, link.key) for link in scan_body(body).links] == kinds
+
+
+@pytest.mark.parametrize("body", ["- item\n---\n", "  > quote\n===\n", "> quote\n===\n"])
+def test_an_underline_after_a_list_item_or_a_quote_makes_no_heading(body: str) -> None:
+    assert scan_body(body).headings == ()
