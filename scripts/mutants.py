@@ -43,8 +43,12 @@ TARGETS = {
         "tests/test_explain_golden.py",
         "tests/test_messages_golden.py",
     ],
-    "markdown": ["tests/test_markdown.py"],
-    "frontmatter": ["tests/test_frontmatter.py", "tests/test_frontmatter_parsers.py"],
+    "markdown": ["tests/test_markdown.py", "tests/test_markdown_mutants.py"],
+    "frontmatter": [
+        "tests/test_frontmatter.py",
+        "tests/test_frontmatter_parsers.py",
+        "tests/test_frontmatter_mutants.py",
+    ],
 }
 # Tests that time the code: mutmut's trampolines slow every call enough to fail them with no
 # mutant active, so they are left out (mutmut's own timeout still catches a mutant that
