@@ -8,6 +8,7 @@ import os
 import pickle
 import random
 import resource
+import shutil
 import struct
 import subprocess
 import sys
@@ -21,7 +22,7 @@ import pytest
 import vaultkit.load
 import vaultkit.parallel
 import vaultkit.read
-from tests.conftest import ROOT, SAMPLE, refuse_to_read, write_files
+from tests.conftest import ROOT, SAMPLE, corpus, refuse_to_read, write_files
 from vaultkit import cache
 from vaultkit.config import Config, load_config
 from vaultkit.vault import check_vault, lint, load_vault
@@ -277,7 +278,8 @@ def test_editing_one_note_rewrites_its_shard_and_the_state_only(vault_root: Path
     (vault_root / "a.md").write_text("[[b]] [[b]] [[gone]] [[b#Intro]]", encoding="utf-8")
     _answer(vault_root)
     changed = [path.name for path in files if path.stat().st_mtime_ns != times[path]]
-    assert changed == [f"shard-{cache.shard_of('a.md'):02d}.pickle", "state.pickle"]
+    number = cache.shard_of("a.md")
+    assert changed == [f"edges-{number:02d}.pickle", f"notes-{number:02d}.pickle", "state.pickle"]
     assert _answer(vault_root) == _answer(vault_root, use_cache=False)
 
 
@@ -432,7 +434,7 @@ def test_a_run_interrupted_before_its_state_is_saved_leaves_no_stale_answer(
 def test_shards_another_run_wrote_are_not_taken_for_this_state(vault_root: Path) -> None:
     _checked(vault_root)
     where = cache.folder(vault_root)
-    old_shards = {path: path.read_bytes() for path in where.glob("shard-*.pickle")}
+    old_shards = {path: path.read_bytes() for path in where.glob("*-*.pickle")}
     (vault_root / "a.md").write_text("[[b]] [[gone]] [[elsewhere]]", encoding="utf-8")
     _checked(vault_root)
     for path, data in old_shards.items():
@@ -468,16 +470,16 @@ def steady_code(monkeypatch: pytest.MonkeyPatch) -> None:
 def _body_of(data: bytes, kind: str = "") -> tuple[object, object]:
     """The header and body of a cache file vaultkit wrote (a shard's notes unpacked)."""
     header, body = pickle.loads(data[len(b"vaultkit-cache\n") + 12 :])
-    if kind == "shard":
-        token, packed, edges = body
-        body = (token, pickle.loads(packed), edges)
+    if kind == "notes":
+        token, packed = body
+        body = (token, pickle.loads(packed))
     return header, body
 
 
 def _forged(header: object, body: object, kind: str = "") -> bytes:
-    if kind == "shard" and isinstance(body, tuple) and len(body) == 3:
-        token, notes, edges = body
-        body = (token, pickle.dumps(notes, protocol=5), edges)
+    if kind == "notes" and isinstance(body, tuple) and len(body) == 2:
+        token, notes = body
+        body = (token, pickle.dumps(notes, protocol=5))
     return _frame(pickle.dumps((header, body), protocol=5))
 
 
@@ -534,7 +536,7 @@ def _swapped(value: Any, where: Where, new: object) -> Any:
     return swapped
 
 
-@pytest.mark.parametrize("kind", ["state", "tables", "shard"])
+@pytest.mark.parametrize("kind", ["state", "tables", "notes", "edges"])
 @pytest.mark.usefixtures("steady_code")
 def test_a_cache_file_with_the_right_header_and_wrong_types_is_rebuilt(
     vault_root: Path, kind: str
@@ -545,7 +547,8 @@ def test_a_cache_file_with_the_right_header_and_wrong_types_is_rebuilt(
     _checked(vault_root)
     where = cache.folder(vault_root)
     number = cache.shard_of("a.md")
-    target = where / (f"shard-{number:02d}.pickle" if kind == "shard" else f"{kind}.pickle")
+    shard = kind in ("notes", "edges")
+    target = where / (f"{kind}-{number:02d}.pickle" if shard else f"{kind}.pickle")
     good = target.read_bytes()
     header, body = _body_of(good, kind)
     for place in _places(body):
@@ -628,7 +631,9 @@ def _special(kind: str, path: Path) -> None:
 
 
 @pytest.mark.parametrize("kind", ["fifo", "/dev/zero", "symlink"])
-@pytest.mark.parametrize("name", ["state.pickle", "tables.pickle", "shard-00.pickle"])
+@pytest.mark.parametrize(
+    "name", ["state.pickle", "tables.pickle", "notes-00.pickle", "edges-00.pickle"]
+)
 def test_a_cache_file_that_is_not_a_regular_file_is_never_read(
     vault_root: Path, tmp_path: Path, kind: str, name: str
 ) -> None:
@@ -640,7 +645,7 @@ def test_a_cache_file_that_is_not_a_regular_file_is_never_read(
     (vault_root / "a.md").write_text("[[b]] [[gone]] [[b#Intro]] ", encoding="utf-8")
     names = (
         [name]
-        if not name.startswith("shard")
+        if not name.endswith("-00.pickle")
         else [name.replace("00", f"{n:02d}") for n in range(cache.SHARDS)]
     )
     for each in names:
@@ -737,3 +742,46 @@ def test_what_vaultkit_writes_passes_its_own_checks(
         path: edges for shard in shards if shard is not None for path, edges in shard.edges.items()
     }
     assert [edge for path in notes for edge in answers[path]] == list(vault.edges)
+
+
+# --- every path agrees with the plain pipeline run in a fresh process ------------------------
+
+
+def _report(root: Path, cache_home: Path, *args: str) -> list[dict[str, Any]]:
+    """Every finding ``vaultkit lint --format json`` prints, all fields, in a fresh process."""
+    ran = subprocess.run(
+        [sys.executable, "-m", "vaultkit", "lint", "--format", "json", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=root,
+        env={**os.environ, "XDG_CACHE_HOME": str(cache_home), "PYTHONPATH": str(ROOT / "src")},
+    )
+    assert ran.returncode in (0, 1), ran.stderr
+    found: list[dict[str, Any]] = json.loads(ran.stdout)
+    return found
+
+
+@pytest.mark.parametrize("name", ["kepano-obsidian", "knowledge-garden", "obsidian-tasks-docs"])
+def test_cold_warm_and_after_an_edit_answer_as_a_fresh_plain_run(name: str, tmp_path: Path) -> None:
+    root = tmp_path / name
+    shutil.copytree(corpus(name), root)
+    home = tmp_path / "cache"
+    notes = sorted(root.rglob("*.md"))
+    edited, other = notes[len(notes) // 2], notes[len(notes) // 3]
+    # An unchanged note whose heading link the edit below mends.
+    (root / "Linker.md").write_text(f"[[{edited.stem}#Added heading]]\n", encoding="utf-8")
+    plain = _report(root, home, "--no-cache")
+    assert not home.exists()
+    assert _report(root, home) == plain  # cold
+    assert _report(root, home) == plain  # warm: the stored findings
+    with edited.open("a", encoding="utf-8") as text:
+        text.write(
+            f"\n\n## Added heading\n\n[[{other.stem}]] [[{other.stem}#Nope]] [[Nowhere at all]]\n"
+        )
+    (root / "Added note.md").write_text(f"[[{edited.stem}#Added heading]]\n", encoding="utf-8")
+    other.unlink()
+    plain = _report(root, home, "--no-cache")
+    one = str(edited.relative_to(root))
+    assert _report(root, home, one) == [item for item in plain if item["path"] == one]
+    assert _report(root, home) == plain

@@ -17,7 +17,7 @@ import vaultkit.incremental
 from tests.conftest import codes, corpus, write_files
 from vaultkit.config import Config
 from vaultkit.incremental import Delta, IncrementalVault
-from vaultkit.model import Diagnostic, Note
+from vaultkit.model import Diagnostic, Note, finding_key
 from vaultkit.rules import RULES, select_rules
 from vaultkit.vault import lint, load_note_hashed, load_vault
 
@@ -28,10 +28,7 @@ Record = tuple[object, ...]
 
 def records(diagnostics: Iterable[Diagnostic]) -> list[Record]:
     """Everything a finding says, in order (``Diagnostic`` equality ignores the message)."""
-    return [
-        (item.path, item.line, item.column, item.code, item.severity, item.message, item.fix)
-        for item in diagnostics
-    ]
+    return [finding_key(item) for item in diagnostics]
 
 
 def full_lint(root: Path) -> list[Record]:

@@ -123,7 +123,8 @@ class Entry(NamedTuple):
 
 
 class Shard(NamedTuple):
-    """What one ``shard-NN.pickle`` holds: the notes whose paths fall in it, and their answers.
+    """What one shard holds: the notes whose paths fall in it (``notes-NN.pickle``) and their
+    answers (``edges-NN.pickle``), the two files of one write.
 
     ``token`` names the write: the state (``State.tokens``) lists the token of each shard it
     was saved with, so a shard written by another run is never taken for this state's.
@@ -276,16 +277,19 @@ class Store:
         self.folder = folder(root)
         self._header = _header(root, config)
 
-    def _shard_file(self, number: int) -> Path:
-        return self.folder / f"shard-{number:02d}.pickle"
+    def _file(self, kind: str, number: int) -> Path:
+        return self.folder / f"{kind}-{number:02d}.pickle"
 
     def shard(self, number: int) -> Shard | None:
-        """The shard as stored, or None when it is missing or not to be trusted."""
-        body = _read(self._shard_file(number), self._header)
-        if not (type(body) is tuple and len(body) == 3 and type(body[0]) is bytes):
+        """The shard as stored, or None when it is missing, not to be trusted, or its two
+        files are not of the same write."""
+        notes = _read(self._file("notes", number), self._header)
+        answers = _read(self._file("edges", number), self._header)
+        if not (_token_and(notes, bytes) and _token_and(answers, dict)):
             return None
-        token, blob, raw_edges = body
-        if type(blob) is not bytes or not _valid_edges(raw_edges):
+        assert isinstance(notes, tuple) and isinstance(answers, tuple)
+        (token, blob), (other, raw_edges) = notes, answers
+        if token != other or not _valid_edges(raw_edges):
             return None
         try:
             packed = _Unpickler(io.BytesIO(blob)).load()
@@ -312,15 +316,18 @@ class Store:
             return None
         return Shard(token, notes, entries, edges)
 
-    def write_shard(
-        self, number: int, token: bytes, packed: bytes, edges: Mapping[str, Sequence[Edge]]
-    ) -> None:
-        """Store a shard: ``packed`` is its notes as ``pack_notes`` packs them."""
+    def write_notes(self, number: int, token: bytes, packed: bytes) -> None:
+        """Store a shard's notes, packed by ``pack_notes``, as the write ``token``."""
+        _write(self._file("notes", number), self._header, (token, packed))
+
+    def write_edges(self, number: int, token: bytes, edges: Mapping[str, Sequence[Edge]]) -> None:
+        """Store the answers of a shard's notes, as the write ``token`` (its notes' token)."""
         body = {path: tuple([edge[2:] for edge in answers]) for path, answers in edges.items()}
-        _write(self._shard_file(number), self._header, (token, packed, body))
+        _write(self._file("edges", number), self._header, (token, body))
 
     def remove_shard(self, number: int) -> None:
-        _remove(self._shard_file(number))
+        _remove(self._file("notes", number))
+        _remove(self._file("edges", number))
 
     def state(self) -> State | None:
         """The state the last run saved, or None."""
@@ -353,6 +360,13 @@ class Store:
 
     def save_tables(self, tables: Tables) -> None:
         _write(self.folder / "tables.pickle", self._header, tuple(tables))
+
+
+def _token_and(body: object, kind: type) -> bool:
+    """Whether a shard file's body is a write token and a value of type ``kind``."""
+    return (
+        type(body) is tuple and len(body) == 2 and type(body[0]) is bytes and type(body[1]) is kind
+    )
 
 
 def _finding_values(item: Diagnostic) -> tuple[object, ...]:

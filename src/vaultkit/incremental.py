@@ -243,8 +243,9 @@ class _Saved:
     scan: Scan
     # Shards whose notes or answers changed since they were read (every shard when cold).
     dirty: set[int] = field(default_factory=set)
-    # Shards as a parse worker packed them, written as they are while nothing in them moved.
-    packed: dict[int, bytes] = field(default_factory=dict)
+    # Shards whose notes are on disk already under their token (a cold run writes the notes
+    # as the parse workers packed them, as they come): only their answers are left to write.
+    written: set[int] = field(default_factory=set)
     # The shards read so far.
     read: set[int] = field(default_factory=set)
     tables: bytes = b""
@@ -448,28 +449,31 @@ class IncrementalVault:
 
     def _tables_from_edges(self) -> None:
         """The reverse tables, built from every note's answers in one pass."""
-        lookups: dict[str, set[str]] = {}
-        incoming: dict[str, set[str]] = {}
-        subpath_incoming: dict[str, set[str]] = {}
+        lookups: dict[str, list[str]] = {}
+        incoming: dict[str, list[str]] = {}
+        subpath_incoming: dict[str, list[str]] = {}
         self._parents_of: dict[str, tuple[str, ...]] = {}
         self._broken: set[str] = set()
         for source, edges in self._edges.items():
             deps = self._dependencies(source, edges)
             for key in deps.lookups:
-                lookups.setdefault(key, set()).add(source)
+                lookups.setdefault(key, []).append(source)
             for target in deps.targets:
-                incoming.setdefault(target, set()).add(source)
+                incoming.setdefault(target, []).append(source)
             for target in deps.subpath_targets:
-                subpath_incoming.setdefault(target, set()).add(source)
+                subpath_incoming.setdefault(target, []).append(source)
             if deps.parents:
                 self._parents_of[source] = deps.parents
             if deps.broken:
                 self._broken.add(source)
         # Folded link names → the notes whose links looked them up. A name without a folder
         # is also the alias it would be looked up as, so one table serves names and aliases.
-        self._lookups = lookups
-        self._incoming = incoming
-        self._subpath_incoming = subpath_incoming
+        # Tuples, not sets: a tenth of the memory, and saved as they are.
+        self._lookups: dict[str, tuple[str, ...]] = {key: tuple(v) for key, v in lookups.items()}
+        self._incoming: dict[str, tuple[str, ...]] = {key: tuple(v) for key, v in incoming.items()}
+        self._subpath_incoming: dict[str, tuple[str, ...]] = {
+            key: tuple(v) for key, v in subpath_incoming.items()
+        }
 
     @classmethod
     def _restored(
@@ -501,11 +505,9 @@ class IncrementalVault:
         self._files(held, state.attachments, state.outside)
         self._aliases = dict(tables.aliases)
         self._aliased = dict(tables.aliased)
-        self._lookups = {name: set(sources) for name, sources in tables.lookups.items()}
-        self._incoming = {path: set(sources) for path, sources in tables.incoming.items()}
-        self._subpath_incoming = {
-            path: set(sources) for path, sources in tables.subpath_incoming.items()
-        }
+        self._lookups = dict(tables.lookups)
+        self._incoming = dict(tables.incoming)
+        self._subpath_incoming = dict(tables.subpath_incoming)
         self._parents_of = dict(tables.parents)
         self._broken = set(tables.broken)
         self._index = self._new_index()
@@ -580,19 +582,23 @@ class IncrementalVault:
         # The stamps were taken before the parse reads the files, and the hash is of the bytes
         # parsed: if a file changes in between, its next stamp differs from the one kept, and
         # the hash then tells whether the kept parse still holds.
-        # Parsed a shard at a time, and packed by the workers as the cache stores them.
+        # Parsed a shard at a time, and packed by the workers as the cache stores them: a
+        # shard whose notes are all new is written as it came, with a new token.
         reused = {cache.shard_of(path) for path in notes}
         shards: dict[int, list[str]] = {}
         for path in fresh:
             shards.setdefault(cache.shard_of(path), []).append(path)
         groups = [(paths, _packer(paths, stamps, started)) for paths in shards.values()]
-        packed: dict[int, bytes] = {}
+        tokens = [b""] * cache.SHARDS
+        written: set[int] = set()
         for number, blob in zip(shards, parse_groups(root, groups, config), strict=True):
             for path, entry, note in cache.unpack_notes(blob):
                 notes[path] = note
                 held[path] = (entry.stamp, entry.racy, entry.digest) if entry is not None else None
             if number not in reused:
-                packed[number] = blob
+                tokens[number] = cache.new_token()
+                store.write_notes(number, tokens[number], blob)
+                written.add(number)
         remembered = _renamed(root, config, old, held, notes)
         ordered = {path: notes[path] for path in scan.notes}
         index = build_index(ordered.values(), scan.attachments, scan.outside)
@@ -601,10 +607,9 @@ class IncrementalVault:
             vault, renames=renames.KnownRenames(root, config, ordered, remembered, store=True)
         )
         engine = cls(vault, select, ignore)
-        tokens = [b""] * cache.SHARDS
         engine._saved = _Saved(store, held, key, tokens, started, stamps, scan)
         engine._saved.dirty = set(range(cache.SHARDS))
-        engine._saved.packed = packed
+        engine._saved.written = written
         return engine
 
     def read_all(self) -> None:
@@ -676,15 +681,16 @@ class IncrementalVault:
                 store.remove_shard(number)
                 saved.tokens[number] = b""
                 continue
-            token = cache.new_token()
-            blob = saved.packed.get(number)
-            if blob is None:
+            if number in saved.written:
+                token = saved.tokens[number]
+            else:
+                token = cache.new_token()
                 notes = {path: self._notes[path] for path in paths}
-                blob = cache.pack_held(notes, saved.held)
-            store.write_shard(number, token, blob, {path: self._edges[path] for path in paths})
+                store.write_notes(number, token, cache.pack_held(notes, saved.held))
+            store.write_edges(number, token, {path: self._edges[path] for path in paths})
             saved.tokens[number] = token
         saved.dirty.clear()
-        saved.packed.clear()
+        saved.written.clear()
         if saved.tables_dirty or not saved.tables:
             saved.tables = cache.new_token()
             store.save_tables(
@@ -692,9 +698,9 @@ class IncrementalVault:
                     saved.tables,
                     self._aliases,
                     self._aliased,
-                    _sorted_table(self._lookups),
-                    _sorted_table(self._incoming),
-                    _sorted_table(self._subpath_incoming),
+                    self._lookups,
+                    self._incoming,
+                    self._subpath_incoming,
                     self._parents_of,
                     tuple(sorted(self._broken)),
                 )
@@ -842,14 +848,14 @@ class IncrementalVault:
             self._index = self._new_index()
         sources = set(work.notes)
         for key in work.names:
-            sources |= self._lookups.get(key, set())
+            sources.update(self._lookups.get(key, ()))
             if key.endswith(".md"):
                 # ``[[Note]]`` looks up ``note``, then ``note.md``.
-                sources |= self._lookups.get(key[:-3], set())
+                sources.update(self._lookups.get(key[:-3], ()))
         for key in work.aliases:
-            sources |= self._lookups.get(key, set())
+            sources.update(self._lookups.get(key, ()))
         for path in work.anchors:
-            sources |= self._subpath_incoming.get(path, set())
+            sources.update(self._subpath_incoming.get(path, ()))
         resolver = Resolver(self._index, self._notes, self.config)
         keys = work.aliases | work.names | {key[:-3] for key in work.names if key.endswith(".md")}
         for source in sorted(sources):
@@ -884,7 +890,7 @@ class IncrementalVault:
         if saved is not None:
             number = cache.shard_of(path)
             saved.dirty.add(number)
-            saved.packed.pop(number, None)
+            saved.written.discard(number)
 
     # --- files --------------------------------------------------------------------------------
 
@@ -1308,7 +1314,7 @@ def _affected(edge: Edge, keys: set[str], work: _Work) -> bool:
 
 
 def _move(
-    table: dict[str, set[str]], source: str, old: tuple[str, ...], new: tuple[str, ...]
+    table: dict[str, tuple[str, ...]], source: str, old: tuple[str, ...], new: tuple[str, ...]
 ) -> set[str]:
     """Move ``source`` from the keys ``old`` to the keys ``new``; the keys that became empty
     or stopped being empty."""
@@ -1318,15 +1324,18 @@ def _move(
     for key in set(old).difference(new):
         holders = table.get(key)
         if holders is not None:
-            holders.discard(source)
-            if not holders:
+            left = tuple(holder for holder in holders if holder != source)
+            if left:
+                table[key] = left
+            else:
                 del table[key]
                 flipped.add(key)
     for key in set(new).difference(old):
-        holders = table.setdefault(key, set())
+        holders = table.get(key, ())
         if not holders:
             flipped.add(key)
-        holders.add(source)
+        if source not in holders:
+            table[key] = (*holders, source)
     return flipped
 
 
@@ -1338,10 +1347,6 @@ def _fill(shelf: _Shelf[_V], found: Mapping[str, _V]) -> None:
     for path, value in found.items():
         if path in every and path not in loaded:
             loaded[path] = value
-
-
-def _sorted_table(table: Mapping[str, set[str]]) -> dict[str, tuple[str, ...]]:
-    return {key: tuple(sorted(values)) for key, values in table.items()}
 
 
 def _changed(

@@ -8,10 +8,9 @@ shortest path in characters, then the alphabetically first (by code point).
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Container, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
 
 from vaultkit.config import Config
 from vaultkit.index import Index
@@ -111,7 +110,6 @@ class Resolver:
         # name an alias) and one for markdown links (which may not).
         self._anywhere: dict[bool, dict[str, Answer]] = {True: {}, False: {}}
         self._parents: dict[str, bool] = {}
-        self._has_name: dict[str, bool] = {}
 
     def edge(self, source: str, link: Link) -> Edge:
         """The answer for one link of the note at ``source``."""
@@ -124,33 +122,15 @@ class Resolver:
         depend on the note's folder, already known) a single dict hit: a vault has hundreds
         of thousands of links, and per-link calls were a fifth of a cold run.
         """
-        return cast(tuple[Edge, ...], tuple(self._answers(source, links, None)))
+        return tuple(self._answers(source, links))
 
-    def settled_edges(
-        self, source: str, links: Sequence[Link], pending: Container[str]
-    ) -> list[Edge | None]:
-        """The answers that cannot change while the notes in ``pending`` are still parsed.
-
-        For a resolver whose index already has every path of the vault but not every alias
-        (aliases come from the notes): an answer is settled when a file has the target's
-        name, since aliases are asked only when none has, and, for a heading or block link,
-        when the target note is parsed. Each other link is None, for a resolver with the
-        whole index to answer. This lets a cold run resolve while the notes are parsed.
-        """
-        return self._answers(source, links, pending)
-
-    def _answers(
-        self, source: str, links: Sequence[Link], pending: Container[str] | None
-    ) -> list[Edge | None]:
+    def _answers(self, source: str, links: Sequence[Link]) -> list[Edge]:
         wikilinks = self._anywhere[True]
         markdown = self._anywhere[False]
         parents = self._parents
-        edges: list[Edge | None] = []
+        edges: list[Edge] = []
         for link in links:
             alias = link.kind is not _MARKDOWN
-            if pending is not None and not self._named(link.target):
-                edges.append(None)
-                continue
             answer = (wikilinks if alias else markdown).get(link.target)
             if answer is None:
                 answer = self.target(source, link.target, alias)
@@ -160,9 +140,6 @@ class Resolver:
             if subpath:
                 if status is Status.EMPTY:
                     status, path = Status.RESOLVED, source
-                if pending is not None and path in pending:
-                    edges.append(None)
-                    continue
                 note = self.notes.get(path) if path is not None else None
                 if note is not None and status.has_target:
                     status = self._check_subpath(note, subpath, status)
@@ -174,15 +151,6 @@ class Resolver:
                     is_parent = parents[key] = fold(key) in self.parent_keys
             edges.append(_new_edge(Edge, (source, link, status, path, answer.reason, is_parent)))
         return edges
-
-    def _named(self, target: str) -> bool:
-        """Whether some file has the name ``target`` ends with (with or without ``.md``)."""
-        found = self._has_name.get(target)
-        if found is None:
-            last = target.rsplit("/", 1)[-1]
-            names = self.index.names
-            found = self._has_name[target] = fold(last) in names or fold(last + ".md") in names
-        return found
 
     def target(self, source: str, target: str, alias: bool) -> Answer:
         # Most answers do not depend on the linking note's folder: only relative paths and
