@@ -45,3 +45,45 @@ def test_an_alias_written_over_several_lines_is_quoted_by_its_first_line() -> No
     (problem,) = front.problems
     assert (problem.code, problem.line, problem.column) == ("VK211", 3, 5)
     assert problem.message.startswith("alias 'a: 1' is a mapping")
+
+
+@pytest.mark.parametrize(
+    ("value", "fix"),
+    [
+        ("plain", ("[plain]", 2, 10, 2, 15)),
+        ("'It''s'", ("['It''s']", 2, 10, 2, 17)),
+        ('"x"', ('["x"]', 2, 10, 2, 13)),
+        ("x, y", ('["x, y"]', 2, 10, 2, 14)),
+        ('"日本"', ('["日本"]', 2, 10, 2, 14)),
+        ("'it''s\n  two'", ("['it''s two']", 2, 10, 3, 7)),
+        ("|\n  block", None),
+        (">\n  folded", None),
+    ],
+)
+def test_a_single_alias_is_fixed_into_a_list_written_in_its_own_quoting(
+    value: str, fix: tuple[str, int, int, int, int] | None
+) -> None:
+    # Kept as written where YAML reads it the same inside a list; a block scalar's line
+    # breaks cannot be kept in a flow list, so it gets no fix.
+    (problem,) = read_frontmatter(f"---\naliases: {value}\n---\n").problems
+    assert (problem.code, problem.line, problem.column) == ("VK211", 2, 10)
+    found = problem.fix
+    written = None
+    if found is not None:
+        written = (found.replacement, found.line, found.column, found.end_line, found.end_column)
+    assert written == fix
+
+
+@pytest.mark.parametrize(
+    ("value", "tags"),
+    [
+        ("a, b", ("a", "b")),
+        ("a,b", ("a", "b")),
+        ("~", ()),
+        ("[x, ~, {b: c}, '#Xy']", ("x", "Xy")),
+    ],
+)
+def test_tags_are_split_at_commas_and_only_text_items_count(
+    value: str, tags: tuple[str, ...]
+) -> None:
+    assert read_frontmatter(f"---\ntags: {value}\n---\n").tags == tags

@@ -50,6 +50,23 @@ def test_inline_math_closes_only_at_an_unescaped_dollar() -> None:
 
 
 @pytest.mark.parametrize(
+    ("body", "targets"),
+    [
+        ("$a [[x]] b$", []),
+        ("$a [[x]] 5$ b", []),
+        ("$a [[x]] b$ 1", []),
+        ("$a [[x]] b$1", ["x"]),
+    ],
+)
+def test_inline_math_closes_at_a_dollar_not_followed_by_a_digit(
+    body: str, targets: list[str]
+) -> None:
+    # `$5 and $6`: a dollar before a digit is a price, and cannot close math.
+    assert [link.target for link in scan_body(body).links] == targets
+    assert _disagreements(body, 1, body) == []
+
+
+@pytest.mark.parametrize(
     ("body", "kinds"),
     [
         ("a:: [[y]]\n[[x]]", [(LinkKind.FIELD, "a"), (LinkKind.WIKILINK, None)]),
