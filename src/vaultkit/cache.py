@@ -170,15 +170,14 @@ class State(NamedTuple):
 class Tables(NamedTuple):
     """The engine's own tables (``incremental.py``): what each link looked up, by key.
 
-    Each is a key and the notes it names, as sorted tuples: ``aliases`` (folded alias →
-    owners), ``aliased`` (note → its aliases as written), ``lookups`` (folded name → the
+    Each is a key and the notes it names, as tuples: ``aliased`` (note → its aliases as
+    written, from which the alias table is built again), ``lookups`` (folded name → the
     notes whose links looked it up), ``incoming`` and ``subpath_incoming`` (file → the notes
     linking to it, and with a heading or block), ``parents`` (note → the notes its ``up``
     links reach); ``broken`` the notes with a broken link.
     """
 
     token: bytes
-    aliases: dict[str, tuple[str, ...]]
     aliased: dict[str, tuple[str, ...]]
     lookups: dict[str, tuple[str, ...]]
     incoming: dict[str, tuple[str, ...]]

@@ -33,9 +33,7 @@ would be, and only while the file is a note of the vault. The engine is not thre
 
 from __future__ import annotations
 
-import enum
 import os
-import stat
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -47,7 +45,7 @@ from typing import Any, TypeVar
 from vaultkit import cache, renames
 from vaultkit.config import Config, glob_matcher
 from vaultkit.findings import check, selected
-from vaultkit.index import Index, build_index
+from vaultkit.index import Files, Index, build_index
 from vaultkit.load import load_note_hashed
 from vaultkit.model import (
     Diagnostic,
@@ -63,7 +61,7 @@ from vaultkit.pipeline import plain_vault
 from vaultkit.read import text_of
 from vaultkit.resolve import Resolver, Vault, resolve_vault
 from vaultkit.rules import RULES
-from vaultkit.scan import Scan, scan_vault
+from vaultkit.scan import Kind, Scan, classify, files_under, scan_vault
 from vaultkit.suggest import keys_close, name_keys, target_keys
 from vaultkit.text import fold
 
@@ -83,14 +81,6 @@ class Delta:
     new: tuple[Diagnostic, ...] = ()
     fixed: tuple[Diagnostic, ...] = ()
     files: frozenset[str] = frozenset()
-
-
-class _Kind(enum.IntEnum):
-    """What a path of the vault is; the order is ``build_index``'s (notes win a path clash)."""
-
-    NOTE = 0
-    ATTACHMENT = 1
-    OUTSIDE = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,9 +366,7 @@ class IncrementalVault:
         self._take(vault.root, vault.config)
         self._renames: Mapping[str, str] = vault.renames
         self._notes: _Shelf[Note] = _Shelf(dict(vault.notes))
-        self._files(vault.notes, vault.attachments, vault.index.outside)
-        self._aliases: dict[str, tuple[str, ...]] = dict(vault.index.aliases)
-        self._aliased: dict[str, tuple[str, ...]] = dict(vault.index.aliased)
+        self._files(vault.notes, vault.attachments, vault.index.outside, vault.index.aliased)
         self._edges: _Shelf[tuple[Edge, ...]] = _Shelf(dict.fromkeys(self._notes, ()))
         by_source: dict[str, list[Edge]] = {}
         for edge in vault.edges:
@@ -395,7 +383,6 @@ class IncrementalVault:
         """The settings of the vault at ``root``."""
         self.root = root
         self.config = config
-        self._real_root = os.path.realpath(root)
         self._excluded = glob_matcher(config.exclude)
         self._parent_keys = frozenset(config.parent_keys)
         self._codes = _ALL_CODES
@@ -410,42 +397,27 @@ class IncrementalVault:
         self._deps: dict[str, _Deps] = {}
 
     def _files(
-        self, notes: Iterable[str], attachments: Iterable[str], outside: Iterable[str]
+        self,
+        notes: Iterable[str],
+        attachments: Iterable[str],
+        outside: Iterable[str],
+        aliased: Mapping[str, tuple[str, ...]],
     ) -> None:
-        """The tables of the vault's files: their kinds, folders, names and folded paths."""
-        self._attachments: set[str] = set(attachments)
-        self._outside: set[str] = set(outside)
-        self._kinds: dict[str, _Kind] = {}
-        self._folders: dict[str, int] = {}
-        names: dict[str, list[str]] = {}
-        groups: dict[str, list[str]] = {}
-        for paths, kind in (
-            (notes, _Kind.NOTE),
-            (self._attachments, _Kind.ATTACHMENT),
-            (self._outside, _Kind.OUTSIDE),
-        ):
-            for path in paths:
-                self._kinds[path] = kind
-                self._count_folders(path, 1)
-                key = fold(path)
-                groups.setdefault(key, []).append(path)
-                names.setdefault(key.rsplit("/", 1)[-1], []).append(path)
-        self._groups: dict[str, tuple[str, ...]] = {}
-        self._paths: dict[str, str] = {}
-        for key, paths in groups.items():
-            if len(paths) == 1:
-                self._groups[key] = (paths[0],)
-                self._paths[key] = paths[0]
-            else:
-                self._regroup(key, tuple(paths))
-        self._names: dict[str, tuple[str, ...]] = {
-            key: tuple(sorted(paths)) for key, paths in names.items()
-        }
+        """The vault's files and the lookup tables over them (``index.Files``)."""
+        files = self._index_files = Files(notes, attachments, outside, aliased)
+        # The same tables, by the names the engine reads them by.
+        self._attachments = files.attachments
+        self._outside = files.outside
+        self._kinds = files.kinds
+        self._folders = files.folders
+        self._groups = files.groups
+        self._names = files.names
+        self._paths = files.paths
+        self._aliases = files.aliases
+        self._aliased = files.aliased
 
     def _new_index(self) -> Index:
-        return Index(
-            self._names, self._paths, self._aliases, frozenset(self._outside), self._aliased
-        )
+        return self._index_files.index()
 
     def _tables_from_edges(self) -> None:
         """The reverse tables, built from every note's answers in one pass."""
@@ -502,9 +474,7 @@ class IncrementalVault:
         self._saved.tables_dirty = False
         self._notes = _Shelf({}, set(held), self._fetch)
         self._edges = _Shelf({}, set(held), self._fetch)
-        self._files(held, state.attachments, state.outside)
-        self._aliases = dict(tables.aliases)
-        self._aliased = dict(tables.aliased)
+        self._files(held, state.attachments, state.outside, tables.aliased)
         self._lookups = dict(tables.lookups)
         self._incoming = dict(tables.incoming)
         self._subpath_incoming = dict(tables.subpath_incoming)
@@ -696,7 +666,6 @@ class IncrementalVault:
             store.save_tables(
                 cache.Tables(
                     saved.tables,
-                    self._aliases,
                     self._aliased,
                     self._lookups,
                     self._incoming,
@@ -719,16 +688,6 @@ class IncrementalVault:
             )
         )
         saved.state_dirty = False
-
-    def _count_folders(self, path: str, step: int) -> None:
-        folder = path
-        while "/" in folder:
-            folder = folder.rsplit("/", 1)[0]
-            count = self._folders.get(folder, 0) + step
-            if count:
-                self._folders[folder] = count
-            else:
-                del self._folders[folder]
 
     # --- what the outside world sees ---------------------------------------------------------
 
@@ -784,13 +743,7 @@ class IncrementalVault:
         self.read_all()
         notes = {path: self._notes[path] for path in sorted(self._notes)}
         edges = tuple(edge for path in notes for edge in self._edges[path])
-        index = Index(
-            dict(self._names),
-            dict(self._paths),
-            dict(self._aliases),
-            frozenset(self._outside),
-            dict(self._aliased),
-        )
+        index = self._index_files.snapshot()
         attachments = tuple(sorted(self._attachments))
         return Vault(self.root, self.config, notes, attachments, index, edges, self._renames)
 
@@ -914,60 +867,17 @@ class IncrementalVault:
         return files
 
     def _walk(self, folder: str) -> list[str]:
-        """The files under ``folder`` now, if it is a folder ``scan_vault`` would enter."""
-        full = os.path.join(self.root, folder)
-        try:
-            if not stat.S_ISDIR(os.lstat(full).st_mode):
-                return []
-        except OSError:
-            return []
-        if folder and (
-            any(part.startswith(".") for part in folder.split("/"))
-            or self._excluded_folder([*folder.split("/"), ""])
-        ):
-            return []
-        prefix = folder + "/" if folder else ""
-        found = scan_vault(Path(full), lambda path: self._excluded(prefix + path))
-        # Symlinks are sorted out by ``_classify``: ``scan_vault`` judged them by the sub-folder.
-        return [prefix + path for path in (*found.notes, *found.attachments, *found.outside)]
+        return files_under(self.root, folder, self._excluded)
 
-    def _excluded_folder(self, parts: list[str]) -> bool:
-        return any(self._excluded("/".join(parts[:end]) + "/") for end in range(1, len(parts)))
-
-    def _classify(self, path: str) -> _Kind | None:
-        """What ``scan_vault`` would make of ``path``: the same tests, for one path."""
-        parts = path.split("/")
-        if any(not part or part.startswith(".") for part in parts):
-            return None
-        if self._excluded_folder(parts) or self._excluded(path):
-            return None
-        folder = str(self.root)
-        try:
-            # Directory symlinks are not followed, so every folder on the way must be real.
-            for part in parts[:-1]:
-                folder = os.path.join(folder, part)
-                if not stat.S_ISDIR(os.lstat(folder).st_mode):
-                    return None
-            full = os.path.join(folder, parts[-1])
-            mode = os.lstat(full).st_mode
-        except OSError:
-            return None
-        if stat.S_ISDIR(mode):
-            return None
-        if stat.S_ISLNK(mode):
-            real = os.path.realpath(full)
-            if not (real == self._real_root or real.startswith(self._real_root + os.sep)):
-                return _Kind.OUTSIDE
-            if os.path.isdir(full):
-                return None
-        return _Kind.NOTE if parts[-1].lower().endswith(".md") else _Kind.ATTACHMENT
+    def _classify(self, path: str) -> Kind | None:
+        return classify(self.root, path, self._excluded)
 
     def _refresh(self, path: str, work: _Work) -> None:
         """Bring one file up to date: its kind, the index, and its note."""
         old = self._kinds.get(path)
         new = self._classify(path)
         note = None
-        if new is _Kind.NOTE:
+        if new is Kind.NOTE:
             text = self._texts.get(path)
             hashed = None
             if text is None:
@@ -985,9 +895,11 @@ class IncrementalVault:
         if old is not new:
             work.names.add(_name_key(path))
             if old is not None:
-                self._forget_file(path, old, work)
+                self._index_files.forget(path)
             if new is not None:
-                self._add_file(path, new, work)
+                self._index_files.add(path, new)
+            if Kind.OUTSIDE in (old, new):
+                work.outside = True
         old_note = self._notes.pop(path, None)
         if note is not None or old_note is not None:
             self._touched(path)
@@ -1000,7 +912,7 @@ class IncrementalVault:
             before = self._deps_of(path, self._edges.pop(path, ()))
             self._reindex(path, before, _NO_DEPS, work)
             self._deps.pop(path, None)
-        self._move_aliases(path, old_note, note, work)
+        self._move_aliases(path, note, work)
         if _anchors(old_note) != _anchors(note):
             work.anchors.add(path)
 
@@ -1024,68 +936,11 @@ class IncrementalVault:
             return unreadable_note(path, decoded)
         return parse_note(path, decoded, self._parent_keys, self.config.parse_timeout)
 
-    def _add_file(self, path: str, kind: _Kind, work: _Work) -> None:
-        self._kinds[path] = kind
-        self._count_folders(path, 1)
-        if kind is _Kind.ATTACHMENT:
-            self._attachments.add(path)
-        elif kind is _Kind.OUTSIDE:
-            self._outside.add(path)
-            work.outside = True
-        name = _name_key(path)
-        self._names[name] = tuple(sorted((*self._names.get(name, ()), path)))
-        self._regroup(fold(path), (*self._groups.get(fold(path), ()), path))
-
-    def _forget_file(self, path: str, kind: _Kind, work: _Work) -> None:
-        del self._kinds[path]
-        self._count_folders(path, -1)
-        if kind is _Kind.ATTACHMENT:
-            self._attachments.discard(path)
-        elif kind is _Kind.OUTSIDE:
-            self._outside.discard(path)
-            work.outside = True
-        name = _name_key(path)
-        left = tuple(other for other in self._names.get(name, ()) if other != path)
-        if left:
-            self._names[name] = left
-        else:
-            self._names.pop(name, None)
-        key = fold(path)
-        self._regroup(key, tuple(other for other in self._groups.get(key, ()) if other != path))
-
-    def _regroup(self, key: str, paths: tuple[str, ...]) -> None:
-        """The paths that fold to ``key``, and which of them ``index.paths`` answers with."""
-        if not paths:
-            self._groups.pop(key, None)
-            self._paths.pop(key, None)
-            return
-        self._groups[key] = tuple(sorted(paths))
-        self._paths[key] = min(paths, key=lambda path: (self._kinds[path], path))
-
-    def _move_aliases(
-        self, path: str, before: Note | None, after: Note | None, work: _Work
-    ) -> None:
-        old, new = _alias_keys(before), _alias_keys(after)
-        written = after.aliases if after is not None else ()
-        if written != self._aliased.get(path, ()):
-            # Spelled otherwise, the same keys: suggestions write the alias as it is now.
-            work.aliases |= old | new
-            if written:
-                self._aliased[path] = written
-            else:
-                self._aliased.pop(path, None)
+    def _move_aliases(self, path: str, note: Note | None, work: _Work) -> None:
+        moved = self._index_files.set_aliases(path, note.aliases if note is not None else ())
+        if moved is not None:
+            work.aliases |= moved
             self._changed_tables()
-        if old != new:
-            self._changed_tables()
-        for key in old - new:
-            left = tuple(owner for owner in self._aliases.get(key, ()) if owner != path)
-            if left:
-                self._aliases[key] = left
-            else:
-                self._aliases.pop(key, None)
-        for key in new - old:
-            self._aliases[key] = tuple(sorted((*self._aliases.get(key, ()), path)))
-        work.aliases |= old ^ new
 
     # --- links --------------------------------------------------------------------------------
 
