@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from tests.conftest import MakeVault, codes
+from vaultkit.fix import plan_fixes
 from vaultkit.vault import lint
 
 
@@ -52,3 +53,28 @@ def test_a_renamed_parent_does_not_stop_the_broken_parents_after_it(
     found = [item for item in lint(vault) if item.code == "VK301"]
     assert codes(found) == [("a.md", 2, 7, "VK301"), ("b.md", 2, 7, "VK301")]
     assert [item.fix is not None for item in found] == [True, False]
+
+
+def test_a_fix_beside_a_failing_one_is_judged_by_the_fixable_problems_only(
+    make_vault: MakeVault,
+) -> None:
+    # Two fixes in one note; the first would write an alias link (a new VK105), so the
+    # planner looks for the lines to blame. The second rewrites a renamed note's link and
+    # keeps its heading, which the note no longer has: a broken heading is no problem --fix
+    # can solve, so that line is not blamed and its fix is made.
+    files = {
+        "New.md": "# Other\n",
+        "t.md": "---\naliases: [Al]\n---\n# H\n",
+        "a.md": "---\nrelated: [[t]]\n---\n[[Old#Why]]\n",
+    }
+    vault = replace(make_vault(files), renames={"Old.md": "New.md"})
+    found = lint(vault)
+    [quoted] = [item for item in found if item.code == "VK214"]
+    [renamed] = [item for item in found if item.code == "VK101"]
+    assert quoted.fix is not None
+    alias = replace(quoted, fix=replace(quoted.fix, replacement='"[[Al]]"'))
+    plan = plan_fixes(vault, [alias, renamed])
+    assert [(skip.diagnostic.code, skip.diagnostic.line) for skip in plan.skipped] == [("VK214", 2)]
+    assert [
+        (change.diagnostic.line, change.after) for item in plan.files for change in item.changes
+    ] == [(4, "New")]
