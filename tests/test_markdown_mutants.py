@@ -84,3 +84,26 @@ def test_a_field_s_key_goes_only_to_the_links_in_its_value(
 @pytest.mark.parametrize("body", ["- item\n---\n", "  > quote\n===\n", "> quote\n===\n"])
 def test_an_underline_after_a_list_item_or_a_quote_makes_no_heading(body: str) -> None:
     assert scan_body(body).headings == ()
+
+
+@pytest.mark.parametrize(
+    ("body", "targets"),
+    [
+        ("   [[x]]", ["x"]),
+        ("  [[x]]", ["x"]),
+        ("\t[[x]]", []),
+        (" \t[[x]]", []),
+        ("  \t[[x]]", []),
+    ],
+)
+def test_four_columns_of_indent_make_code_a_tab_counting_to_the_next_stop(
+    body: str, targets: list[str]
+) -> None:
+    assert [link.target for link in scan_body(body).links] == targets
+    assert _disagreements(body, 1, body) == []
+
+
+def test_a_percent_escape_of_bytes_that_are_not_utf8_decodes_to_the_replacement_character() -> None:
+    body = "[t](a%FFb.md) [u](a%C3%A9.md)"
+    assert [link.target for link in scan_body(body).links] == ["a\ufffdb.md", "a\u00e9.md"]
+    assert _disagreements(body, 1, body) == []
