@@ -14,8 +14,7 @@ import pytest
 import vaultkit.read
 from tests.shared import find_shared
 from vaultkit.config import Config
-from vaultkit.model import Diagnostic
-from vaultkit.resolve import Vault
+from vaultkit.model import Diagnostic, Vault
 from vaultkit.vault import lint, load_vault
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import CORPORA, SAMPLE, write_files
 from vaultkit.config import Config, load_config
 from vaultkit.explain import explain, parse_link
-from vaultkit.resolve import Vault
+from vaultkit.model import Vault
 from vaultkit.rules import LINK_RULES, link_findings
 from vaultkit.vault import load_vault
 

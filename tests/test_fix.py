@@ -15,9 +15,8 @@ import vaultkit.fix
 from tests.conftest import MakeVault, write_files
 from vaultkit.cli import main
 from vaultkit.fix import fix_diff, plan_fixes, write_fixes
-from vaultkit.model import Diagnostic, Fix, Severity
+from vaultkit.model import Diagnostic, Fix, Severity, Vault
 from vaultkit.report import Context
-from vaultkit.resolve import Vault
 from vaultkit.vault import lint, load_vault
 
 TARGET = "---\naliases: [Al]\n---\n# H\n"

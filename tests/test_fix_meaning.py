@@ -8,8 +8,7 @@ import pytest
 
 from tests.conftest import MakeVault
 from vaultkit.fix import FIXABLE, plan_fixes
-from vaultkit.model import Diagnostic
-from vaultkit.resolve import Vault
+from vaultkit.model import Diagnostic, Vault
 from vaultkit.rules import edges_findings, link_findings
 from vaultkit.vault import lint
 

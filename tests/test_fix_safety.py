@@ -11,7 +11,7 @@ from tests.conftest import CORPORA, SAMPLE, write_files
 from vaultkit.cli import main
 from vaultkit.config import Config
 from vaultkit.fix import FIXABLE
-from vaultkit.resolve import Vault
+from vaultkit.model import Vault
 from vaultkit.rules import RULES
 from vaultkit.vault import load_vault
 

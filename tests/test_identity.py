@@ -17,8 +17,7 @@ from vaultkit.identity import (
     parse_baseline,
     subject_of,
 )
-from vaultkit.model import VaultkitError
-from vaultkit.resolve import Vault
+from vaultkit.model import Vault, VaultkitError
 from vaultkit.vault import lint, load_vault
 
 

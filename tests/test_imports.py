@@ -20,13 +20,14 @@ def import_graph(folder: Path) -> dict[str, set[str]]:
 
     ``from vaultkit import name`` is an edge to the module ``name`` when there is one, and to
     ``__init__`` otherwise (a name the package itself defines). The package's own ``__init__``,
-    which Python runs before any of its modules, is not an edge of its own.
+    which Python runs before any of its modules, is not an edge of its own. Imports under
+    ``if TYPE_CHECKING:`` are no edge: they name types for annotations and never run.
     """
     names = {path.stem for path in folder.glob("*.py")}
     graph: dict[str, set[str]] = {}
     for path in sorted(folder.glob("*.py")):
         targets: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in _run_time_nodes(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     parts = alias.name.split(".")
@@ -43,6 +44,23 @@ def import_graph(folder: Path) -> dict[str, set[str]]:
         targets.discard(path.stem)
         graph[path.stem] = targets
     return graph
+
+
+def _run_time_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node of ``tree`` but those under ``if TYPE_CHECKING:``."""
+    found: list[ast.AST] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.If) and ast.unparse(node.test) in (
+            "TYPE_CHECKING",
+            "typing.TYPE_CHECKING",
+        ):
+            stack.extend(node.orelse)
+            continue
+        found.append(node)
+        stack.extend(ast.iter_child_nodes(node))
+    return found
 
 
 def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:

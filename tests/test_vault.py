@@ -9,8 +9,9 @@ import pytest
 
 from tests.conftest import SAMPLE, MakeVault, codes, write_files
 from vaultkit.config import Config
+from vaultkit.discover import vaults_of
 from vaultkit.model import Diagnostic, Severity, VaultkitError, diagnostic_order
-from vaultkit.vault import check_vault, lint, load_vault, vaults_of
+from vaultkit.vault import check_vault, lint, load_vault
 
 FILES = {
     "a.md": "[[Nowhere]]",

@@ -26,9 +26,8 @@ from vaultkit.cli import main
 from vaultkit.config import Config
 from vaultkit.identity import Identity, finding_id
 from vaultkit.incremental import Delta
-from vaultkit.model import Diagnostic, Severity
+from vaultkit.model import Diagnostic, Severity, Vault
 from vaultkit.report import Context
-from vaultkit.resolve import Vault
 from vaultkit.vault import check_vault, load_vault
 from vaultkit.watch import (
     TEXT_LIMIT,

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from vaultkit import progress
 from vaultkit.config import Config, glob_matcher, load_config
+from vaultkit.discover import vaults_of
 from vaultkit.explain import explain, explain_json, explain_text, find_note, parse_link
 from vaultkit.files import write_output
 from vaultkit.fix import fix_diff, fix_report, plan_fixes, write_fixes
@@ -34,12 +35,11 @@ from vaultkit.identity import (
     identities,
     parse_baseline,
 )
-from vaultkit.model import Diagnostic, Severity, VaultkitError, diagnostic_order
+from vaultkit.model import Diagnostic, Severity, Vault, VaultkitError, diagnostic_order
 from vaultkit.move import move_command
 from vaultkit.report import LINK_REPORTERS, REPORTERS, Context, printable, printable_graph
-from vaultkit.resolve import Vault
 from vaultkit.rules import RULES, Rule, find_rule, select_rules
-from vaultkit.vault import check_vault, left_out_summary, lint, load_vault, vaults_of
+from vaultkit.vault import check_vault, left_out_summary, lint, load_vault
 from vaultkit.version import __version__
 
 

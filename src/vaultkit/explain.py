@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vaultkit.markdown import scan_body
-from vaultkit.model import Edge, Heading, Link, LinkKind, Status, VaultkitError
-from vaultkit.resolve import Answer, Resolver, Vault, resolve_target
+from vaultkit.model import Edge, Heading, Link, LinkKind, Status, Vault, VaultkitError
+from vaultkit.resolve import Answer, Resolver, resolve_target
 from vaultkit.rules import alias_fix, link_findings
 from vaultkit.suggest import NOTHING, Suggestion, suggestion_for
 from vaultkit.text import fold, heading_key

@@ -15,8 +15,7 @@ from dataclasses import replace
 from vaultkit import obsidian
 from vaultkit.config import Config, glob_matcher
 from vaultkit.identity import subject_of
-from vaultkit.model import Diagnostic, diagnostic_order
-from vaultkit.resolve import Vault
+from vaultkit.model import Diagnostic, Vault, diagnostic_order
 from vaultkit.rules import Rule, select_rules
 
 

@@ -40,12 +40,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from vaultkit.model import Diagnostic, Link, Note, Problem
+from vaultkit.model import Diagnostic, Link, Note, Problem, Vault
 from vaultkit.parse import parse_note
 from vaultkit.read import decode, patch_lines
 from vaultkit.renames import renamed_to
 from vaultkit.report import Context, display_path
-from vaultkit.resolve import Resolver, Vault
+from vaultkit.resolve import Resolver
 from vaultkit.rules import RULES, edges_findings
 
 _WINS_OVERLAP = ("VK101", "VK301", "VK104", "VK105", "VK211", "VK214")

@@ -18,8 +18,7 @@ from typing import Any, TypeAlias
 import networkx as nx
 
 from vaultkit import obsidian
-from vaultkit.model import Diagnostic, Edge, LinkKind, Status
-from vaultkit.resolve import Vault
+from vaultkit.model import Diagnostic, Edge, LinkKind, Status, Vault
 from vaultkit.text import fold
 
 # networkx ships no type information, so the graph is typed as Any.

@@ -53,9 +53,8 @@ from vaultkit.config import Config
 from vaultkit.files import write_output
 from vaultkit.graph import ATTACHMENT, EMBED, GHOST, NOTE, UP, Graph, build_graph
 from vaultkit.graph_settings import GraphSettings, read_graph_settings
-from vaultkit.model import Diagnostic
+from vaultkit.model import Diagnostic, Vault
 from vaultkit.report import printable, printable_graph
-from vaultkit.resolve import Vault
 from vaultkit.rules import RULES
 
 NODE_CAP = 1000

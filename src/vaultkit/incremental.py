@@ -52,6 +52,7 @@ from vaultkit.model import (
     Edge,
     Note,
     Status,
+    Vault,
     diagnostic_order,
     finding_key,
 )
@@ -59,7 +60,7 @@ from vaultkit.parallel import collector_paused, parse_groups
 from vaultkit.parse import parse_note, unreadable_note
 from vaultkit.pipeline import plain_vault
 from vaultkit.read import text_of
-from vaultkit.resolve import Resolver, Vault, resolve_vault
+from vaultkit.resolve import Resolver, resolve_vault
 from vaultkit.rules import RULES
 from vaultkit.scan import Kind, Scan, classify, files_under, scan_vault
 from vaultkit.suggest import keys_close, name_keys, target_keys

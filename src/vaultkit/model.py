@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, NamedTuple
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from vaultkit.config import Config
+    from vaultkit.index import Index
 
 
 class VaultkitError(Exception):
@@ -246,3 +252,37 @@ def finding_key(item: Diagnostic) -> tuple[object, ...]:
         item.suggestions,
         item.suggested,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Vault:
+    """A resolved vault: its notes, their links with answers, and what rules need from them."""
+
+    root: Path
+    config: Config
+    notes: Mapping[str, Note]
+    attachments: tuple[str, ...]
+    index: Index
+    edges: tuple[Edge, ...]
+    # Old vault path → the note it became, for links still naming it (``renames.py``).
+    renames: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    _groups: dict[Status, tuple[Edge, ...]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    def with_status(self, status: Status) -> tuple[Edge, ...]:
+        """The edges of one status, in order: one pass over the edges serves every rule."""
+        if self._groups is None:
+            groups: dict[Status, list[Edge]] = {}
+            for edge in self.edges:
+                found = groups.get(edge.status)
+                if found is None:
+                    groups[edge.status] = [edge]
+                else:
+                    found.append(edge)
+            # Frozen: set once, like a cached property (slots leave no room for one).
+            object.__setattr__(
+                self, "_groups", {key: tuple(value) for key, value in groups.items()}
+            )
+        assert self._groups is not None
+        return self._groups.get(status, ())

@@ -47,16 +47,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from vaultkit.config import glob_matcher, load_config
+from vaultkit.discover import vaults_of
 from vaultkit.files import write_atomically, write_output
 from vaultkit.index import build_index
-from vaultkit.model import Edge, Fix, Link, Problem, Status, VaultkitError
+from vaultkit.model import Edge, Fix, Link, Problem, Status, Vault, VaultkitError
 from vaultkit.parse import parse_note
 from vaultkit.read import decode, patch_lines
 from vaultkit.relink import replace_target, written_target
 from vaultkit.report import Context, display_path
-from vaultkit.resolve import Resolver, Vault
+from vaultkit.resolve import Resolver
 from vaultkit.text import fold
-from vaultkit.vault import load_vault, vaults_of
+from vaultkit.vault import load_vault
 
 _BOM = b"\xef\xbb\xbf"
 _LINE_END = re.compile(r"\r\n|\r|\n")

@@ -9,8 +9,9 @@ from pathlib import Path
 from vaultkit import renames
 from vaultkit.config import Config, glob_matcher
 from vaultkit.index import build_index
+from vaultkit.model import Vault
 from vaultkit.parallel import parse_paths
-from vaultkit.resolve import Vault, resolve_vault
+from vaultkit.resolve import resolve_vault
 from vaultkit.scan import Scan, scan_vault
 
 

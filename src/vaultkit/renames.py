@@ -45,9 +45,9 @@ from urllib.parse import unquote
 
 from vaultkit import cache
 from vaultkit.config import Config
-from vaultkit.model import Edge, Fix, Note, Status
+from vaultkit.model import Edge, Fix, Note, Status, Vault
 from vaultkit.relink import link_parts, replace_target, written_target
-from vaultkit.resolve import Resolver, Vault
+from vaultkit.resolve import Resolver
 from vaultkit.text import fold
 
 _SIMILAR = 0.9

@@ -1,4 +1,4 @@
-"""Where each link points, in Obsidian's order (links.md), and the resolved vault.
+"""Where each link points, in Obsidian's order (links.md).
 
 ``resolve_target`` is the step-by-step answer for one link text; its ``Answer`` carries the
 steps it took and the candidates, which ``vaultkit explain`` prints. Ties in step 7 go to the
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from vaultkit.config import Config
 from vaultkit.index import Index
-from vaultkit.model import Edge, Heading, Link, LinkKind, Note, Status
+from vaultkit.model import Edge, Heading, Link, LinkKind, Note, Status, Vault
 from vaultkit.text import fold, heading_key
 
 # Extensions that make a link name a file rather than a note (Obsidian's accepted formats and
@@ -37,40 +37,6 @@ class Answer:
     reason: str = ""
     candidates: tuple[str, ...] = ()
     steps: tuple[str, ...] = field(default=(), compare=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Vault:
-    """A resolved vault: its notes, their links with answers, and what rules need from them."""
-
-    root: Path
-    config: Config
-    notes: Mapping[str, Note]
-    attachments: tuple[str, ...]
-    index: Index
-    edges: tuple[Edge, ...]
-    # Old vault path → the note it became, for links still naming it (``renames.py``).
-    renames: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
-    _groups: dict[Status, tuple[Edge, ...]] | None = field(
-        default=None, init=False, repr=False, compare=False
-    )
-
-    def with_status(self, status: Status) -> tuple[Edge, ...]:
-        """The edges of one status, in order: one pass over the edges serves every rule."""
-        if self._groups is None:
-            groups: dict[Status, list[Edge]] = {}
-            for edge in self.edges:
-                found = groups.get(edge.status)
-                if found is None:
-                    groups[edge.status] = [edge]
-                else:
-                    found.append(edge)
-            # Frozen: set once, like a cached property (slots leave no room for one).
-            object.__setattr__(
-                self, "_groups", {key: tuple(value) for key, value in groups.items()}
-            )
-        assert self._groups is not None
-        return self._groups.get(status, ())
 
 
 def attachment_extension(target: str) -> str | None:

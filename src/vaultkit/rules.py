@@ -16,9 +16,19 @@ from typing import Literal
 
 from vaultkit.config import glob_matcher
 from vaultkit.identity import about_its_note
-from vaultkit.model import Diagnostic, Edge, Fix, Link, LinkKind, Severity, Status, VaultkitError
+from vaultkit.model import (
+    Diagnostic,
+    Edge,
+    Fix,
+    Link,
+    LinkKind,
+    Severity,
+    Status,
+    Vault,
+    VaultkitError,
+)
 from vaultkit.renames import rename_fix, renamed_to
-from vaultkit.resolve import Vault, attachment_extension
+from vaultkit.resolve import attachment_extension
 from vaultkit.suggest import Suggestion, block_suggestion, heading_suggestion, name_suggester
 from vaultkit.text import fold
 

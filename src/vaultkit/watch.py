@@ -90,10 +90,9 @@ from watchdog.observers.polling import PollingObserver
 from vaultkit.config import Config, glob_matcher, load_config
 from vaultkit.identity import Identity, finding_id, identities
 from vaultkit.incremental import Delta, IncrementalVault
-from vaultkit.model import Diagnostic, VaultkitError, diagnostic_order, finding_key
+from vaultkit.model import Diagnostic, Vault, VaultkitError, diagnostic_order, finding_key
 from vaultkit.renames import record_moves, rename_fix, renamed_to
 from vaultkit.report import Context, diagnostic_record, printable, summary, text_report
-from vaultkit.resolve import Vault
 from vaultkit.rules import select_rules
 
 QUIET = 0.15
