@@ -103,7 +103,7 @@ def test_four_columns_of_indent_make_code_a_tab_counting_to_the_next_stop(
     assert _disagreements(body, 1, body) == []
 
 
-def test_a_percent_escape_of_bytes_that_are_not_utf8_decodes_to_the_replacement_character() -> None:
+def test_percent_escaped_bytes_that_are_not_utf8_decode_to_the_replacement_character() -> None:
     body = "[t](a%FFb.md) [u](a%C3%A9.md)"
     assert [link.target for link in scan_body(body).links] == ["a\ufffdb.md", "a\u00e9.md"]
     assert _disagreements(body, 1, body) == []
