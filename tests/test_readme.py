@@ -73,3 +73,14 @@ def test_the_readme_shows_what_linting_the_sample_vault_finds() -> None:
     assert findings(shown[1:]) == findings(printed)
     assert len(findings(printed)) == 5
     assert totals(shown[1:]) == totals(printed) == [("5", "2 errors, 3 warnings", "43")]
+
+
+def test_the_development_section_names_every_module_and_no_other() -> None:
+    """The architecture paragraph is the module list: a module added, renamed or gone shows."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("## Development\n")
+    section = readme[start : readme.find("\n## ", start + 1)]
+    named = set(re.findall(r"`([a-z_]+)\.py`", section))
+    package = ROOT / "src" / "vaultkit"
+    modules = {path.stem for path in package.glob("*.py")} - {"__init__"}
+    assert named == modules

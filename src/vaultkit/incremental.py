@@ -1,18 +1,31 @@
-"""The incremental engine: after files change, re-lint only what those changes can affect.
+"""The engine: the one way a vault is loaded and kept linted.
 
 ``IncrementalVault`` keeps what a full run computes — the parsed notes, the index, every
-note's resolved links and every diagnostic, filed by the note it is located in — together
-with reverse maps from what a link looks up (a folded file name, a folded alias, a target's
-headings) to the notes whose links looked it up. ``update(changed)`` re-reads and re-parses
-only the changed files, patches the index, re-resolves only the links whose answer can have
-changed, and re-runs the rules only for the notes whose findings can have changed. The
-answer is, by construction and by a property test, ``lint(load_vault(root))`` of the vault
-as it now stands.
+note's resolved links and every finding of every rule, filed by the note it is located in —
+together with reverse tables from what a link looks up (a folded file name, a folded alias, a
+target's headings) to the notes whose links looked it up. ``update(changed)`` re-reads and
+re-parses only the changed files, patches the index (``index.Files``), re-resolves only the
+links whose answer can have changed, and re-runs the rules only for the notes whose findings
+can have changed. The answer is, by construction and by a property test, ``lint`` of the plain
+pipeline (``pipeline.plain_vault``) of the vault as it now stands.
 
-The rules themselves are reused, not re-implemented: each update runs them through
-``vault.lint`` over a *focused* view of the vault (a ``Vault`` whose notes iterate only the
-dirty ones but look up any note, and whose edges are the few the rules need), keeping only
-the findings located in the notes the view is exact for. Rules fall in four families by what
+Where its state comes from:
+
+- cold (``open`` with no state to trust): every note is parsed (across processes when that
+  pays, ``parallel.py``; notes whose bytes the cache has already parsed are reused), the vault
+  resolved and linted, and ``save`` writes the state (``cache.py``);
+- warm, the hooks and any later run: ``open`` takes up the saved state, finds the files whose
+  stamps (then hashes) changed, and updates it with them like any other change; only the
+  shards of the notes the update reaches are read (``_Shelf``);
+- ``watch`` and the language server: the same engine, loaded once and kept in memory.
+
+Every rule runs, whatever the selection: ``select`` and ``ignore`` choose only which findings
+are shown, so one saved state serves every selection.
+
+The rules themselves are reused, not re-implemented: each update runs them
+(``findings.check``) over a *focused* view of the vault (a ``Vault`` whose notes iterate only
+the dirty ones but look up any note, and whose edges are the few the rules need), keeping only
+the findings located in the notes the view is exact for. Rules fall in five families by what
 they look at beyond one note and its own links:
 
 - local: a note's problems, its links' answers, its aliases against the index (VK212,
@@ -25,10 +38,11 @@ they look at beyond one note and its own links:
   whose target is close to a file that came or went or an alias that changed
   (``suggest.may_change``: equal or one edit apart, with or without extensions).
 
-Reading files happens only at the edge (``load_note`` and an ``lstat`` per changed path); the
-rest is a function of the records kept. ``edit`` lets a text stand in for a file's bytes (an
-editor's unsaved buffer, for the language server): it is read exactly as the file's bytes
-would be, and only while the file is a note of the vault. The engine is not thread-safe.
+Reading files happens only at the edge (``load_note_hashed`` and an ``lstat`` per changed
+path, ``scan.classify``); the rest is a function of the records kept. ``edit`` lets a text
+stand in for a file's bytes (an editor's unsaved buffer, for the language server): it is read
+exactly as the file's bytes would be, and only while the file is a note of the vault. The
+engine is not thread-safe.
 """
 
 from __future__ import annotations
