@@ -28,19 +28,18 @@ opens with a header: a format number, the vaultkit version, a stamp of vaultkit'
 files (so an edited checkout never trusts answers of the code before), the Python version,
 the settings that shape a parse (parent keys, size cap, time bound) and the vault's real path.
 A file that is truncated, corrupt, foreign or of another header is ignored and rebuilt, never
-trusted and never a crash; unpickling only builds vaultkit's own records (anything else named
-in the file is refused, so a tampered file cannot run code). A file with the right header is
-still only data from disk: every item's type is checked before it is used (a field of the
-wrong type, a record of the wrong length, a slot left unset, a stored hash naming a path
-outside the vault make the whole file ignored), column by column over a shard's records
-(at 10k notes and 214k links the checks cost 0.13 s of CPU on top of the 0.37 s that reading
-every shard takes; a run reads only the shards it needs, and the state of a 10k vault is
-checked in a few milliseconds: its paths in a few scans of one string). Only a regular file is read (opened with
-``O_NOFOLLOW`` and ``O_NONBLOCK``, checked with ``fstat``): a FIFO, a device or a symlink (to
-``/dev/zero``, say) in the cache folder is ignored and replaced, and so is a file over
-``MAX_FILE`` bytes, which bounds what a load can cost. Files are written atomically
-(a temporary file in the same folder, then ``os.replace``) and only when something changed; a
-cache folder that cannot be written is silently skipped.
+trusted and never a crash; unpickling only builds vaultkit's own records (anything else named in the
+file is refused, so a tampered file cannot run code). A file with the right header is still only
+data from disk: every item's type is checked before it is used (a field of the wrong type, a record
+of the wrong length, a slot left unset, a stored hash naming a path outside the vault make the whole
+file ignored), column by column over a shard's records (at 10k notes and 214k links the checks cost
+0.13 s of CPU on top of the 0.37 s that reading every shard takes; a run reads only the shards it
+needs, and the state of a 10k vault is checked in a few milliseconds: its paths in a few scans of
+one string). Only a regular file is read (opened with ``O_NOFOLLOW`` and ``O_NONBLOCK``, checked
+with ``fstat``): a FIFO, a device or a symlink (to ``/dev/zero``, say) in the cache folder is
+ignored and replaced, and so is a file over ``MAX_FILE`` bytes, which bounds what a load can cost.
+Files are written atomically (a temporary file in the same folder, then ``os.replace``) and only
+when something changed; a cache folder that cannot be written is silently skipped.
 
 Why this format (measured at 10k notes, 214k links, with the cyclic collector paused): the
 notes and their answers are pickled as plain tuples and rebuilt with ``tuple.__new__``, which
