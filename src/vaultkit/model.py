@@ -266,6 +266,9 @@ class Vault:
     edges: tuple[Edge, ...]
     # Old vault path → the note it became, for links still naming it (``renames.py``).
     renames: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    # Whether broken links' findings name the notes they probably meant (a view asked without
+    # them, ``rules.edges_findings``, skips the costly search of the vault's names).
+    naming: bool = field(default=True, compare=False, repr=False)
     _groups: dict[Status, tuple[Edge, ...]] | None = field(
         default=None, init=False, repr=False, compare=False
     )

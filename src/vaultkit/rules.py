@@ -10,7 +10,6 @@ import functools
 import json
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
-from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -210,13 +209,9 @@ def _renamed(code: str, vault: Vault, edge: Edge) -> Diagnostic | None:
     return _edge_diagnostic(code, edge, message, rename_fix(vault, edge, new))
 
 
-_NAMING: ContextVar[bool] = ContextVar("naming", default=True)
-"""Whether broken links' findings name the notes they probably meant (``edges_findings``)."""
-
-
 def _names(vault: Vault, edge: Edge) -> Suggestion:
     """The notes a broken link probably meant, unless the findings are asked for without."""
-    if not _NAMING.get():
+    if not vault.naming:
         return Suggestion()
     return name_suggester(vault.index, vault.notes).suggest(edge)
 
@@ -784,13 +779,9 @@ def edges_findings(
     finding does not name the notes it probably meant (no search of the vault's names, the
     costly part of VK101 and VK301): the same findings, with shorter messages.
     """
-    view = replace(vault, edges=tuple(edges))
+    view = replace(vault, edges=tuple(edges), naming=names)
     rules = LINK_RULES if codes is None else [rule for rule in LINK_RULES if rule.code in codes]
-    token = _NAMING.set(names)
-    try:
-        return [item for rule in rules for item in rule.check(view)]
-    finally:
-        _NAMING.reset(token)
+    return [item for rule in rules for item in rule.check(view)]
 
 
 def find_rule(key: str) -> Rule | None:
