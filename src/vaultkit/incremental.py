@@ -305,6 +305,8 @@ class IncrementalVault:
         engine = cls.open(root, config or load_config(root), select, ignore)
         engine.read_all()
         engine.save()
+        # Kept in memory from now on: its later states are not saved (each run saves its own).
+        engine._saved = None
         return engine
 
     @classmethod
@@ -765,10 +767,12 @@ class IncrementalVault:
     def rescan(self, config: Config | None = None) -> Delta:
         """Load the whole vault again (after a storm of changes, or with a new config)."""
         before = self._shown_findings(self._found)
-        self._saved = None
-        self._build(plain_vault(self.root, config or self.config))
-        if self._texts:
-            self.update(self._texts)
+        texts = self._texts
+        fresh = self.load(self.root, config or self.config, self._select, self._ignore)
+        self.__dict__.update(fresh.__dict__)
+        self._texts = texts
+        if texts:
+            self.update(texts)
         files = frozenset(self._kinds)
         return self._delta(before, before.keys() | self._found.keys(), files, shown=_ALL_CODES)
 
