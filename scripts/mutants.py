@@ -57,6 +57,9 @@ TIMED = [
     "tests/test_markdown.py::test_quadratic_shapes_scan_fast_and_agree_with_mistune",
     "tests/test_markdown.py::test_budget_table_note_lints_fast_and_keeps_its_links",
 ]
+# A mutant may take this many times its tests' CPU time (mutmut's default is 15): the scanner's
+# loops make many mutants loop forever, and each waited a minute before it counted as killed.
+TIMEOUT_MULTIPLIER = 3
 # mutmut's exit codes as its own ``results`` command names them.
 STATUS = {0: "survived", 1: "killed", 3: "killed", 5: "no tests", 33: "no tests", 34: "skipped"}
 STATUS |= dict.fromkeys((36, -24, 24, 152, 255), "timeout")
@@ -140,6 +143,7 @@ def configure(modules: list[str], deselect: list[str]) -> None:
     lines = [
         "[mutmut]",
         "source_paths = src",
+        f"timeout_multiplier = {TIMEOUT_MULTIPLIER}",
         "also_copy =",
         "    vault",
         "only_mutate =",
