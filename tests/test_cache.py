@@ -25,9 +25,11 @@ import vaultkit.read
 from tests.conftest import ROOT, SAMPLE, corpus, refuse_to_read, write_files
 from vaultkit import cache
 from vaultkit.config import Config, load_config
+from vaultkit.model import finding_key
 from vaultkit.vault import check_vault, lint, load_vault
 
-Found = list[tuple[str, int, int, str]]
+# Everything each finding says (``model.finding_key``): two paths must agree on all of it.
+Found = list[tuple[object, ...]]
 
 
 @pytest.fixture
@@ -68,12 +70,17 @@ def _reusable(root: Path, config: Config | None = None) -> dict[str, cache.Entry
 
 
 def _answer(root: Path, **options: bool) -> Found:
-    return [(d.path, d.line, d.column, d.code) for d in lint(load_vault(root, Config(), **options))]
+    return [finding_key(d) for d in lint(load_vault(root, Config(), **options))]
 
 
 def _checked(root: Path, **options: object) -> Found:
     found = check_vault(root, Config(), **options)  # type: ignore[arg-type]
-    return [(d.path, d.line, d.column, d.code) for d in found.diagnostics]
+    return [finding_key(d) for d in found.diagnostics]
+
+
+def _at(found: Found) -> list[tuple[object, ...]]:
+    """Where each finding is, and its code."""
+    return [item[:4] for item in found]
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -133,27 +140,27 @@ def test_edits_and_deletions_are_picked_up(vault_root: Path, parsed: list[str]) 
     (vault_root / "a.md").write_text("[[b]] [[also gone]] [[more]]", encoding="utf-8")
     found = _answer(vault_root)
     assert parsed == ["a.md"]
-    assert [item for item in found if item[0] == "a.md"] == [
+    assert [item for item in _at(found) if item[0] == "a.md"] == [
         ("a.md", 1, 7, "VK101"),
         ("a.md", 1, 21, "VK101"),
     ]
     (vault_root / "b.md").unlink()
     assert _answer(vault_root) == _answer(vault_root, use_cache=False)
-    assert ("a.md", 1, 1, "VK101") in _answer(vault_root)
+    assert ("a.md", 1, 1, "VK101") in _at(_answer(vault_root))
 
 
 def test_a_changed_heading_re_resolves_the_links_of_unchanged_notes(vault_root: Path) -> None:
-    assert ("a.md", 1, 16, "VK102") not in _answer(vault_root)
+    assert ("a.md", 1, 16, "VK102") not in _at(_answer(vault_root))
     (vault_root / "b.md").write_text("---\naliases: [Bee]\n---\n# Outro\n[[a]]", encoding="utf-8")
-    assert ("a.md", 1, 16, "VK102") in _answer(vault_root)
+    assert ("a.md", 1, 16, "VK102") in _at(_answer(vault_root))
     assert _checked(vault_root) == _answer(vault_root, use_cache=False)
 
 
 def test_a_new_alias_re_resolves_every_link(vault_root: Path) -> None:
-    assert ("a.md", 1, 7, "VK101") in _checked(vault_root)
+    assert ("a.md", 1, 7, "VK101") in _at(_checked(vault_root))
     (vault_root / "b.md").write_text("---\naliases: [Bee, gone]\n---\n# Intro\n[[a]]")
     found = _checked(vault_root)
-    assert ("a.md", 1, 7, "VK105") in found
+    assert ("a.md", 1, 7, "VK105") in _at(found)
     assert found == _answer(vault_root, use_cache=False)
 
 
@@ -163,11 +170,11 @@ def test_a_same_size_same_time_edit_is_caught_while_the_stamp_is_racy(
     # A file system whose change time says nothing: only size and mtime are left to compare.
     original = cache.stamp
     monkeypatch.setattr(cache, "stamp", lambda path: (*original(path)[:2], 0))  # type: ignore[misc]
-    assert ("a.md", 1, 7, "VK101") in _checked(vault_root)
+    assert ("a.md", 1, 7, "VK101") in _at(_checked(vault_root))
     assert all(entry.racy for entry in _reusable(vault_root).values())
     _edit(vault_root / "a.md", "[[b]] [[b]]")
     assert _checked(vault_root) == _answer(vault_root, use_cache=False)
-    assert ("a.md", 1, 7, "VK101") not in _answer(vault_root)
+    assert ("a.md", 1, 7, "VK101") not in _at(_answer(vault_root))
 
 
 def test_an_unchanged_vault_is_answered_from_the_stored_findings(
@@ -190,7 +197,7 @@ def test_an_unchanged_vault_is_answered_from_the_stored_findings(
 
 def test_stored_findings_follow_the_rule_selection_and_the_config(vault_root: Path) -> None:
     everything = _checked(vault_root)
-    assert {code for *_, code in _checked(vault_root, select=["VK105"])} == {"VK105"}
+    assert {item[3] for item in _checked(vault_root, select=["VK105"])} == {"VK105"}
     assert _checked(vault_root, ignore=["VK101"]) == [i for i in everything if i[3] != "VK101"]
     assert _checked(vault_root) == everything
     quiet = check_vault(vault_root, Config(ignore=("VK1",))).diagnostics
@@ -199,9 +206,9 @@ def test_stored_findings_follow_the_rule_selection_and_the_config(vault_root: Pa
 
 def test_a_new_attachment_changes_the_answer(vault_root: Path) -> None:
     (vault_root / "a.md").write_text("![[pic.png]] [[b]]", encoding="utf-8")
-    assert ("a.md", 1, 1, "VK106") in _checked(vault_root)
+    assert ("a.md", 1, 1, "VK106") in _at(_checked(vault_root))
     (vault_root / "pic.png").write_bytes(b"png")
-    assert ("a.md", 1, 1, "VK106") not in _checked(vault_root)
+    assert ("a.md", 1, 1, "VK106") not in _at(_checked(vault_root))
 
 
 def _frame(payload: bytes) -> bytes:
@@ -346,12 +353,12 @@ def test_unreadable_notes_are_not_cached(vault_root: Path, monkeypatch: pytest.M
         refuse_to_read(monkeypatch, "a.md")
     else:
         (vault_root / "a.md").chmod(0)
-    assert ("a.md", 1, 1, "VK001") in _checked(vault_root)
+    assert ("a.md", 1, 1, "VK001") in _at(_checked(vault_root))
     assert "a.md" not in _reusable(vault_root)
     state = _state(vault_root)
     assert state is not None and state.stamps["a.md"] is None and not state.complete
     monkeypatch.undo()
-    assert ("a.md", 1, 1, "VK001") not in _checked(vault_root)
+    assert ("a.md", 1, 1, "VK001") not in _at(_checked(vault_root))
     assert _checked(vault_root) == _checked(vault_root, use_cache=False)
 
 
@@ -426,7 +433,7 @@ def test_a_run_interrupted_before_its_state_is_saved_leaves_no_stale_answer(
         with pytest.raises(KeyboardInterrupt):
             check_vault(vault_root, Config())
     cold = _checked(vault_root, use_cache=False)
-    assert ("a.md", 1, 16, "VK102") in cold
+    assert ("a.md", 1, 16, "VK102") in _at(cold)
     assert _checked(vault_root) == cold
     assert _answer(vault_root) == cold
 
@@ -441,7 +448,7 @@ def test_shards_another_run_wrote_are_not_taken_for_this_state(vault_root: Path)
         path.write_bytes(data)  # as if another vaultkit wrote the older shards last
     (vault_root / "sub/c.md").write_text("[[a]] [[Bee]] [[a#Nope]]", encoding="utf-8")
     cold = _checked(vault_root, use_cache=False)
-    assert ("a.md", 1, 16, "VK101") in cold
+    assert ("a.md", 1, 16, "VK101") in _at(cold)
     assert _checked(vault_root) == cold
     assert _answer(vault_root) == cold
 
@@ -655,7 +662,7 @@ def test_a_cache_file_that_is_not_a_regular_file_is_never_read(
     assert sorted(
         (item["path"], item["line"], item["column"], item["code"])
         for item in json.loads(ran.stdout)
-    ) == sorted(cold)
+    ) == sorted(_at(cold))
     assert [path.name for path in where.iterdir() if not path.is_file() or path.is_symlink()] == []
 
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import gc
+import os
 import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import vaultkit.load
 from tests.conftest import GENVAULT, corpus, write_files
 from vaultkit import cache, parallel
 from vaultkit.config import Config, glob_matcher, load_config
@@ -32,27 +35,25 @@ def _paths(root: Path, config: Config) -> tuple[str, ...]:
 
 
 @pytest.fixture
-def pooled(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts the notes each pool really parsed (a silent fallback would hide a broken pool).
+def pooled(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[[], int]:
+    """How many notes other processes read (a silent fallback would hide a broken pool).
 
-    The pool is allowed even if an earlier test left a thread running in this process.
+    Each read of a note is logged with the reading process, in a file every process can
+    append to. The pool is allowed even if an earlier test left a thread running here.
     """
-    done: list[int] = []
     monkeypatch.setattr(parallel, "_can_fork", lambda: True)
+    log = tmp_path / "reads.log"
+    log.touch()
+    original = vaultkit.load.read_bytes
 
-    class Counting(parallel.ProcessPoolExecutor):
-        submitted = 0
+    def reading(root: Path, path: str) -> Any:
+        with log.open("a", encoding="utf-8") as out:
+            out.write(f"{os.getpid()}\n")
+        return original(root, path)
 
-        def submit(self, *args: Any, **kwargs: Any) -> Any:
-            self.submitted += len(args[2])  # _pack_group(root, paths, ...)
-            return super().submit(*args, **kwargs)
-
-        def shutdown(self, *args: Any, **kwargs: Any) -> None:
-            super().shutdown(*args, **kwargs)
-            done.append(self.submitted)
-
-    monkeypatch.setattr(parallel, "ProcessPoolExecutor", Counting)
-    return done
+    monkeypatch.setattr(vaultkit.load, "read_bytes", reading)
+    here = str(os.getpid())
+    return lambda: sum(1 for line in log.read_text(encoding="utf-8").split() if line != here)
 
 
 @pytest.fixture(scope="module")
@@ -77,49 +78,53 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def test_pool_equals_serial_on_a_corpus(pooled: list[int]) -> None:
+def test_pool_equals_serial_on_a_corpus(pooled: Callable[[], int]) -> None:
     root = corpus("knowledge-garden")
     config = load_config(root)
     expected = _serial(root, config)
     assert len(expected) >= parallel.MIN_NOTES
     found = parallel.parse_paths(root, _paths(root, config), config, workers=2)
-    assert pooled == [len(expected)]
+    assert pooled() == len(expected)
     assert list(found) == list(expected)
     assert found == expected
 
 
-def test_pool_equals_serial_on_a_generated_vault(generated: Path, pooled: list[int]) -> None:
+def test_pool_equals_serial_on_a_generated_vault(
+    generated: Path, pooled: Callable[[], int]
+) -> None:
     config = Config()
     expected = _serial(generated, config)
     found = parallel.parse_paths(generated, _paths(generated, config), config, workers=3)
-    assert pooled == [len(expected)]
+    assert pooled() == len(expected)
     assert list(found) == list(expected)
     assert found == expected
     assert {found[f"bad/{name}.md"].readable for name in ("latin1", "binary")} == {False}
     assert [problem.code for problem in found["bad/unclosed.md"].problems] == ["VK210"]
 
 
-def test_parent_keys_and_limits_reach_the_workers(generated: Path, pooled: list[int]) -> None:
+def test_parent_keys_and_limits_reach_the_workers(
+    generated: Path, pooled: Callable[[], int]
+) -> None:
     config = Config(parent_keys=("up", "parent"), max_file_size=3000)
     expected = _serial(generated, config)
     found = parallel.parse_paths(generated, _paths(generated, config), config, workers=2)
-    assert pooled
+    assert pooled() == len(expected)
     assert found == expected
     assert [link.target for link in found["bad/bare-parent.md"].links] == ["Some note"]
     assert any(note.problems and note.problems[0].code == "VK004" for note in found.values())
 
 
-def test_small_batches_stay_in_process(tmp_path: Path, pooled: list[int]) -> None:
+def test_small_batches_stay_in_process(tmp_path: Path, pooled: Callable[[], int]) -> None:
     write_files(tmp_path, {"a.md": "[[b]]", "b.md": "# B\n[[a#B]]"})
     found = parallel.parse_paths(tmp_path, ["a.md", "b.md"], Config(), workers=2)
-    assert pooled == []
+    assert pooled() == 0
     assert found == _serial(tmp_path, Config())
 
 
-def test_one_worker_stays_in_process(generated: Path, pooled: list[int]) -> None:
+def test_one_worker_stays_in_process(generated: Path, pooled: Callable[[], int]) -> None:
     config = Config()
     found = parallel.parse_paths(generated, _paths(generated, config), config, workers=1)
-    assert pooled == []
+    assert pooled() == 0
     assert found == _serial(generated, config)
 
 
