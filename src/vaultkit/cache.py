@@ -283,38 +283,20 @@ class Store:
     def shard(self, number: int) -> Shard | None:
         """The shard as stored, or None when it is missing, not to be trusted, or its two
         files are not of the same write."""
+        raw = self.raw(number)
+        return None if raw is None else decode(number, raw)
+
+    def raw(self, number: int) -> Raw | None:
+        """A shard's two files as read, their contents not yet unpacked (``decode``); None when
+        a file is missing or damaged, or the two are not of the same write."""
         notes = _read(self._file("notes", number), self._header)
         answers = _read(self._file("edges", number), self._header)
-        if not (_token_and(notes, bytes) and _token_and(answers, dict)):
+        if not (_token_and(notes, bytes) and _token_and(answers, bytes)):
             return None
         assert isinstance(notes, tuple) and isinstance(answers, tuple)
-        (token, blob), (other, raw_edges) = notes, answers
-        if token != other or not _valid_edges(raw_edges):
+        if notes[0] != answers[0]:
             return None
-        try:
-            packed = _Unpickler(io.BytesIO(blob)).load()
-            if not _valid_packed(packed):
-                return None
-            unpacked = _unpacked(packed)
-            notes = {path: note for path, _, note in unpacked}
-            if (
-                not all(shard_of(path) == number for path in notes)
-                or not raw_edges.keys() <= notes.keys()
-            ):
-                return None
-            entries = {path: entry for path, entry, _ in unpacked if entry is not None}
-            edges = {
-                path: tuple(
-                    [
-                        _new(Edge, (path, link, *rest))
-                        for link, rest in zip(notes[path].links, answers, strict=True)
-                    ]
-                )
-                for path, answers in raw_edges.items()
-            }
-        except _UNREADABLE:
-            return None
-        return Shard(token, notes, entries, edges)
+        return Raw(notes[0], notes[1], answers[1])
 
     def write_notes(self, number: int, token: bytes, packed: bytes) -> None:
         """Store a shard's notes, packed by ``pack_notes``, as the write ``token``."""
@@ -323,7 +305,8 @@ class Store:
     def write_edges(self, number: int, token: bytes, edges: Mapping[str, Sequence[Edge]]) -> None:
         """Store the answers of a shard's notes, as the write ``token`` (its notes' token)."""
         body = {path: tuple([edge[2:] for edge in answers]) for path, answers in edges.items()}
-        _write(self._file("edges", number), self._header, (token, body))
+        packed = pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL)
+        _write(self._file("edges", number), self._header, (token, packed))
 
     def remove_shard(self, number: int) -> None:
         _remove(self._file("notes", number))
@@ -360,6 +343,46 @@ class Store:
 
     def save_tables(self, tables: Tables) -> None:
         _write(self.folder / "tables.pickle", self._header, tuple(tables))
+
+
+class Raw(NamedTuple):
+    """A shard's two files as read: the write's token, the notes and the answers still packed.
+
+    Reading is cheap (a long-lived engine reads every shard at once, so that no later look
+    depends on files other runs rewrite); ``decode`` does the unpacking and the checks."""
+
+    token: bytes
+    notes: bytes
+    edges: bytes
+
+
+def decode(number: int, raw: Raw) -> Shard | None:
+    """The shard ``raw`` holds, every item checked; None when it is not to be trusted."""
+    try:
+        packed = _Unpickler(io.BytesIO(raw.notes)).load()
+        raw_edges = _Unpickler(io.BytesIO(raw.edges)).load()
+        if not _valid_packed(packed) or not _valid_edges(raw_edges):
+            return None
+        unpacked = _unpacked(packed)
+        notes = {path: note for path, _, note in unpacked}
+        if (
+            not all(shard_of(path) == number for path in notes)
+            or not raw_edges.keys() <= notes.keys()
+        ):
+            return None
+        entries = {path: entry for path, entry, _ in unpacked if entry is not None}
+        edges = {
+            path: tuple(
+                [
+                    _new(Edge, (path, link, *rest))
+                    for link, rest in zip(notes[path].links, answers, strict=True)
+                ]
+            )
+            for path, answers in raw_edges.items()
+        }
+    except _UNREADABLE:
+        return None
+    return Shard(raw.token, notes, entries, edges)
 
 
 def _token_and(body: object, kind: type) -> bool:

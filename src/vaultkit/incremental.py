@@ -253,6 +253,8 @@ class _Saved:
     written: set[int] = field(default_factory=set)
     # The shards read so far.
     read: set[int] = field(default_factory=set)
+    # Shards read from disk but not unpacked yet (``hold``).
+    raw: dict[int, cache.Raw] = field(default_factory=dict)
     tables: bytes = b""
     tables_dirty: bool = True
     # Whether the state differs from the one on disk (a run that changed nothing writes nothing).
@@ -303,10 +305,8 @@ class IncrementalVault:
 
         root = Path(root).resolve()
         engine = cls.open(root, config or load_config(root), select, ignore)
-        engine.read_all()
+        engine.hold()
         engine.save()
-        # Kept in memory from now on: its later states are not saved (each run saves its own).
-        engine._saved = None
         return engine
 
     @classmethod
@@ -599,14 +599,29 @@ class IncrementalVault:
         engine._saved.written = written
         return engine
 
+    def hold(self) -> None:
+        """Read every shard the engine has not needed yet, leaving them packed until they are:
+        from now on no look at a note depends on the cache files, which other runs rewrite."""
+        saved = self._saved
+        if saved is None or self._notes.every is None:
+            return
+        wanted = {cache.shard_of(path) for path in self._notes.every - self._notes.loaded.keys()}
+        for number in sorted(wanted - saved.read - saved.raw.keys()):
+            raw = saved.store.raw(number)
+            if raw is None or raw.token != saved.tokens[number]:
+                self.read_all()  # which loads the vault afresh
+                return
+            saved.raw[number] = raw
+
     def read_all(self) -> None:
         """Read every note the engine has not needed yet, so it no longer needs the cache."""
         if self._notes.every is None:
             return
         try:
-            for path in sorted(self._notes.every - self._notes.loaded.keys()):
-                if path not in self._notes.loaded:
-                    self._fetch(path)
+            with collector_paused(freeze=True):
+                for path in sorted(self._notes.every - self._notes.loaded.keys()):
+                    if path not in self._notes.loaded:
+                        self._fetch(path)
         except cache.Stale:
             # Another run rewrote a shard since this state was saved: load the vault afresh.
             saved = self._saved
@@ -637,7 +652,8 @@ class IncrementalVault:
         number = cache.shard_of(path)
         if saved is None or number in saved.read:
             raise cache.Stale(path)
-        shard = saved.store.shard(number)
+        raw = saved.raw.pop(number, None) or saved.store.raw(number)
+        shard = cache.decode(number, raw) if raw is not None else None
         if shard is None or shard.token != saved.tokens[number]:
             raise cache.Stale(path)
         saved.read.add(number)
