@@ -107,3 +107,25 @@ def test_percent_escaped_bytes_that_are_not_utf8_decode_to_the_replacement_chara
     body = "[t](a%FFb.md) [u](a%C3%A9.md)"
     assert [link.target for link in scan_body(body).links] == ["a\ufffdb.md", "a\u00e9.md"]
     assert _disagreements(body, 1, body) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "targets"),
+    [
+        ("\\[[x]] \\", []),
+        ("\\\\[[x]]", ["x"]),
+        ("x `[[a]]`", []),
+    ],
+)
+def test_backslashes_are_counted_back_to_the_start_and_a_code_span_may_end_the_note(
+    body: str, targets: list[str]
+) -> None:
+    # One backslash escapes the link even when the note also ends in one; two escape each
+    # other. A code span whose closing backticks are the note's last characters hides.
+    assert [link.target for link in scan_body(body).links] == targets
+    assert _disagreements(body, 1, body) == []
+
+
+def test_spaces_around_the_hashes_of_a_heading_path_are_dropped() -> None:
+    (link,) = scan_body("[[N#A # B]]").links
+    assert (link.target, link.subpath) == ("N", "A#B")
