@@ -13,7 +13,7 @@ from vaultkit.cli import main
 from vaultkit.config import Config
 from vaultkit.explain import explain, explain_json, parse_link
 from vaultkit.incremental import IncrementalVault
-from vaultkit.model import Diagnostic
+from vaultkit.model import Diagnostic, finding_key
 from vaultkit.suggest import _one_edit, may_change
 from vaultkit.vault import lint, load_vault
 
@@ -276,3 +276,40 @@ def test_an_incremental_update_suggests_for_a_note_saved_with_a_typo(tmp_path: P
 )
 def test_which_names_may_change_a_suggestion(name: str, target: str, expected: bool) -> None:
     assert may_change(name, target) is expected
+
+
+def test_the_suggester_kept_by_the_engine_answers_as_one_built_anew(tmp_path: Path) -> None:
+    """Names and aliases come and go; every broken link's suggestions stay as a full lint's."""
+    write_files(
+        tmp_path,
+        {
+            "a.md": "[[Embedings]] [[Plane]] [[Modle]] [[graph]] [[pic]] [[Rosa]]",
+            "Embeddings.md": "",
+            "Planes.md": "",
+            "sub/Model.md": "---\naliases: [Rose]\n---\n",
+        },
+    )
+    engine = IncrementalVault(load_vault(tmp_path, Config(), use_cache=False))
+    steps = [
+        ("Plans.md", ""),
+        ("Embeddings.md", None),
+        ("Graphs.md", "---\naliases: [Modl]\n---\n"),
+        ("sub/Model.md", "---\naliases: [ROSE, Grapf]\n---\n"),
+        ("pic.png", "png"),
+        ("Planes.md", None),
+        ("Graphs.md", None),
+        ("sub/Model.md", "no aliases\n"),
+        ("Embedding.md", "---\naliases: [Plane s]\n---\n"),
+    ]
+    seen = 0
+    for path, text in steps:
+        if text is None:
+            (tmp_path / path).unlink()
+        else:
+            (tmp_path / path).write_text(text, encoding="utf-8")
+        engine.update({path})
+        fresh = lint(load_vault(tmp_path, Config(), use_cache=False))
+        found = [finding_key(item) for item in engine.diagnostics()]
+        assert found == [finding_key(item) for item in fresh], path
+        seen += sum(bool(item.suggestions) for item in fresh)
+    assert seen >= len(steps)  # the steps did move what is suggested

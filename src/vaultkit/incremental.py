@@ -77,7 +77,13 @@ from vaultkit.read import text_of
 from vaultkit.resolve import Resolver, resolve_vault
 from vaultkit.rules import RULES
 from vaultkit.scan import Kind, Scan, classify, files_under, scan_vault
-from vaultkit.suggest import keys_close, name_keys, target_keys
+from vaultkit.suggest import (
+    cached_suggester,
+    keep_suggester,
+    keys_close,
+    name_keys,
+    target_keys,
+)
 from vaultkit.text import fold
 
 # The rules that look beyond one note and its own links; every other rule is local.
@@ -126,6 +132,9 @@ class _Work:
     hierarchy: set[str] = field(default_factory=set)
     old_parents: dict[str, tuple[str, ...]] = field(default_factory=dict)
     outside: bool = False
+    # Files that came, went or changed kind, and notes whose aliases changed: what the names
+    # suggestions are drawn from.
+    named: set[str] = field(default_factory=set)
 
 
 class _Focus(Mapping[str, Note]):
@@ -929,6 +938,7 @@ class IncrementalVault:
         work.groups.add(fold(path))
         if old is not new:
             work.names.add(_name_key(path))
+            work.named.add(path)
             if old is not None:
                 self._index_files.forget(path)
             if new is not None:
@@ -975,6 +985,7 @@ class IncrementalVault:
         moved = self._index_files.set_aliases(path, note.aliases if note is not None else ())
         if moved is not None:
             work.aliases |= moved
+            work.named.add(path)
             self._changed_tables()
 
     # --- links --------------------------------------------------------------------------------
@@ -1090,12 +1101,18 @@ class IncrementalVault:
             exact = dirty | named
             notes = sorted(named & self._notes.keys())
             # The links of the named notes, an index with every alias, and the notes themselves
-            # (not a new view of them): the suggester built from every name is kept per index
-            # and notes object, so it is built again only when the names moved.
-            if self._name_index is None or work.names or work.aliases or work.outside:
-                self._name_index = self._new_index()
+            # (not a new view of them): the suggester built from every name is kept across
+            # updates, the names and aliases that moved brought up to date in it.
+            before_index = self._name_index
+            index = self._new_index() if before_index is None or work.outside else before_index
+            self._name_index = index
+            held = cached_suggester(before_index, self._notes) if before_index else None
+            if held is not None:
+                if work.named:
+                    held.refresh(work.named)
+                keep_suggester(index, self._notes, held)
             edges = self._out_edges(notes)
-            self._run(NAME_CODES, exact, self._notes, (), edges, self._name_index, before)
+            self._run(NAME_CODES, exact, self._notes, (), edges, index, before)
         if self._codes & ORPHAN_CODES:
             edges = [edge for path in focus for edge in self._edges[path] if edge.is_parent]
             edges += [witness for path in focus if (witness := self._witness(path))]

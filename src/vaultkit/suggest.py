@@ -40,7 +40,7 @@ from __future__ import annotations
 import difflib
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -102,7 +102,8 @@ class NameSuggester:
         # The index names every note; ``notes`` is only looked up (the incremental engine's
         # views iterate over the few notes they re-lint, but look up any).
         self.index = index
-        entries: list[_Entry] = []
+        self._notes = notes
+        entries: list[_Entry | None] = []
         for name, paths in index.names.items():
             if name.endswith(".md"):
                 key = compared(name[:-3])
@@ -114,18 +115,14 @@ class NameSuggester:
                 spelled = index.aliased.get(owner, ())
                 written = next((a for a in spelled if fold(a) == folded), folded)
                 entries.append(_Entry(key, owner, written, _numbers(key)))
+        # Entries are never moved: one whose file went is None (``refresh``).
         self._entries = entries
         self._exact: dict[str, list[int]] = {}
         self._halves: dict[tuple[int, bool, str], list[int]] = {}
-        exact, halves = self._exact, self._halves
+        self._by_path: dict[str, list[int]] = {}
         for number, entry in enumerate(entries):
-            key = entry.key
-            exact.setdefault(key, []).append(number)
-            size = len(key)
-            if size >= _FUZZY_FROM - 1:
-                half = (size - 1) // 2
-                halves.setdefault((size, True, key[:half]), []).append(number)
-                halves.setdefault((size, False, key[-half:]), []).append(number)
+            assert entry is not None
+            self._file_entry(number, entry)
         # Files that are not notes by stem, for a target that names one without its extension.
         self._stems: dict[str, list[str]] = {}
         for key, paths in index.names.items():
@@ -133,6 +130,49 @@ class NameSuggester:
                 stem = compared(_stem(key, any_extension=True))
                 self._stems.setdefault(stem, []).extend(paths)
         self._memo: dict[tuple[str, str, bool, bool], tuple[tuple[str, ...], bool]] = {}
+
+    def _file_entry(self, number: int, entry: _Entry) -> None:
+        key = entry.key
+        self._exact.setdefault(key, []).append(number)
+        self._by_path.setdefault(entry.path, []).append(number)
+        size = len(key)
+        if size >= _FUZZY_FROM - 1:
+            half = (size - 1) // 2
+            self._halves.setdefault((size, True, key[:half]), []).append(number)
+            self._halves.setdefault((size, False, key[-half:]), []).append(number)
+
+    def refresh(self, paths: Iterable[str]) -> None:
+        """Bring the names and aliases of the files at ``paths`` up to date with the index
+        (files that came, went or changed their aliases): the same suggester as one built
+        anew, without going over every name of the vault again."""
+        names = self.index.names
+        for path in set(paths):
+            for number in self._by_path.pop(path, ()):
+                self._entries[number] = None
+            name = fold(path.rsplit("/", 1)[-1])
+            if not name.endswith(".md"):
+                stem = compared(_stem(name, any_extension=True))
+                held = [other for other in self._stems.get(stem, ()) if other != path]
+                if path in names.get(name, ()):
+                    held.append(path)
+                if held:
+                    self._stems[stem] = held
+                else:
+                    self._stems.pop(stem, None)
+            fresh: list[_Entry] = []
+            if name.endswith(".md") and path in names.get(name, ()) and path in self._notes:
+                key = compared(name[:-3])
+                fresh.append(_Entry(key, path, None, _numbers(key)))
+            spelled = self.index.aliased.get(path, ())
+            for folded in dict.fromkeys(map(fold, spelled)):
+                if path in self.index.aliases.get(folded, ()):
+                    written = next(a for a in spelled if fold(a) == folded)
+                    key = compared(folded)
+                    fresh.append(_Entry(key, path, written, _numbers(key)))
+            for entry in fresh:
+                self._entries.append(entry)
+                self._file_entry(len(self._entries) - 1, entry)
+        self._memo.clear()
 
     def suggest(self, edge: Edge) -> Suggestion:
         """The suggestion for a broken link to a note (VK101, VK301)."""
@@ -168,6 +208,8 @@ class NameSuggester:
                 seen.update(halves.get((size, False, key[-half:]), ()))
             for number in seen:
                 entry = self._entries[number]
+                if entry is None:
+                    continue
                 if entry.key == key:
                     apart = 0
                 elif entry.numbers == numbers and _one_edit(key, entry.key):
@@ -180,11 +222,17 @@ class NameSuggester:
         else:
             for number in self._exact.get(key, ()):
                 entry = self._entries[number]
+                if entry is None:
+                    continue
                 rank = _rank(0, entry)
                 if entry.path not in scored or rank < scored[entry.path]:
                     scored[entry.path] = rank
         stem = compared(_stem(name, any_extension=True))
-        others = [self._entries[number].path for number in self._exact.get(stem, ())]
+        others = [
+            entry.path
+            for number in self._exact.get(stem, ())
+            if (entry := self._entries[number]) is not None
+        ]
         for path in [*self._stems.get(stem, ()), *(others if stem != key else ())]:
             if fold(path.rsplit("/", 1)[-1]) != fold(name):
                 scored.setdefault(path, (0, False, len(path), path, None))
@@ -219,17 +267,36 @@ class NameSuggester:
         return f"{form}|{alias}" if alias is not None else form
 
 
+# The suggesters last built, newest first: the engine's, and one for whatever else asked.
 _cache: list[tuple[Index, Mapping[str, Note], NameSuggester]] = []
+_KEPT = 2
 
 
 def name_suggester(index: Index, notes: Mapping[str, Note]) -> NameSuggester:
     """The suggester for this index and these notes, built once (VK101 and VK301 share it;
     each view of the incremental engine is a new mapping, so it gets its own)."""
-    if _cache and _cache[0][0] is index and _cache[0][1] is notes:
-        return _cache[0][2]
+    found = cached_suggester(index, notes)
+    if found is not None:
+        return found
     built = NameSuggester(index, notes)
-    _cache[:] = [(index, notes, built)]
+    _cache[:] = [(index, notes, built), *_cache[: _KEPT - 1]]
     return built
+
+
+def cached_suggester(index: Index, notes: Mapping[str, Note]) -> NameSuggester | None:
+    """The suggester built for ``index`` and ``notes``, if it is still kept."""
+    for held_index, held_notes, suggester in _cache:
+        if held_index is index and held_notes is notes:
+            return suggester
+    return None
+
+
+def keep_suggester(index: Index, notes: Mapping[str, Note], suggester: NameSuggester) -> None:
+    """Make ``suggester`` (kept up to date by its owner, ``refresh``) the one for ``index``
+    and ``notes``: the engine keeps one across updates instead of building one each time."""
+    suggester.index = index
+    others = [held for held in _cache if held[2] is not suggester]
+    _cache[:] = [(index, notes, suggester), *others[: _KEPT - 1]]
 
 
 def heading_suggestion(edge: Edge, note: Note) -> Suggestion:
