@@ -421,6 +421,10 @@ class IncrementalVault:
         self._keys: dict[str, str] = {}
         # What each note's links looked up, worked out when the note's links next change.
         self._deps: dict[str, _Deps] = {}
+        # Broken targets by key, built when names first move (``_near_index``).
+        self._near: dict[str, set[str]] | None = None
+        self._near_filed: dict[str, tuple[str, ...]] = {}
+        self._near_stale: set[str] = set()
 
     def _files(
         self,
@@ -1041,6 +1045,8 @@ class IncrementalVault:
     def _reindex(self, source: str, old: _Deps, deps: _Deps, work: _Work) -> None:
         """Replace ``source``'s entries in the reverse maps (``old`` are its entries now)."""
         self._deps[source] = deps
+        if self._near is not None:
+            self._near_stale.add(source)
         if deps.broken:
             self._broken.add(source)
         else:
@@ -1068,21 +1074,61 @@ class IncrementalVault:
     # --- rules --------------------------------------------------------------------------------
 
     def _near_broken(self, names: set[str]) -> set[str]:
-        """The notes with a broken link whose suggestions ``names`` coming or going can move."""
+        """The notes with a broken link whose suggestions ``names`` coming or going can move.
+
+        Broken targets are filed by their compared keys and every key one letter shorter, so
+        that a name finds the targets equal to it or one edit from it (an insertion, deletion,
+        substitution or swap leaves a shorter key in common) without going over every broken
+        link of the vault; each found is then checked as ``suggest.may_change`` says.
+        """
+        near = self._near_index()
         changed = [name_keys(name) for name in names]
-        keys = self._target_keys
-        near: set[str] = set()
-        for source in self._broken:
+        candidates: set[str] = set()
+        for keys in changed:
+            for key in keys:
+                for probe in (key, *_shorter(key)):
+                    candidates.update(near.get(probe, ()))
+        found: set[str] = set()
+        for source in candidates:
             for edge in self._edges.get(source, ()):
-                if edge.status is not Status.BROKEN:
-                    continue
-                target = edge.link.target
-                found = keys.get(target)
-                if found is None:
-                    found = keys[target] = target_keys(target)
-                if any(keys_close(name, found) for name in changed):
-                    near.add(source)
+                if edge.status is Status.BROKEN and any(
+                    keys_close(keys, self._broken_target(edge.link.target)) for keys in changed
+                ):
+                    found.add(source)
                     break
+        return found
+
+    def _broken_target(self, target: str) -> tuple[str, ...]:
+        found = self._target_keys.get(target)
+        if found is None:
+            found = self._target_keys[target] = target_keys(target)
+        return found
+
+    def _near_index(self) -> dict[str, set[str]]:
+        """Broken targets' keys (and their one-letter-shorter keys) → the notes linking so."""
+        if self._near is None:
+            self._near = {}
+            self._near_stale = set(self._broken)
+        near, filed = self._near, self._near_filed
+        for source in self._near_stale:
+            for key in filed.pop(source, ()):
+                holders = near.get(key)
+                if holders is not None:
+                    holders.discard(source)
+                    if not holders:
+                        del near[key]
+            if source not in self._broken or source not in self._notes:
+                continue
+            keys: set[str] = set()
+            for edge in self._edges.get(source, ()):
+                if edge.status is Status.BROKEN:
+                    for key in self._broken_target(edge.link.target):
+                        keys.add(key)
+                        keys.update(_shorter(key))
+            filed[source] = tuple(keys)
+            for key in keys:
+                near.setdefault(key, set()).add(source)
+        self._near_stale = set()
         return near
 
     def _relint(self, dirty: set[str], work: _Work) -> Delta:
@@ -1244,6 +1290,11 @@ def _move(
         if source not in holders:
             table[key] = (*holders, source)
     return flipped
+
+
+def _shorter(key: str) -> set[str]:
+    """``key`` with one letter left out, every way."""
+    return {key[:position] + key[position + 1 :] for position in range(len(key))}
 
 
 def _fill(shelf: _Shelf[_V], found: Mapping[str, _V]) -> None:
