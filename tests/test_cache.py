@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+import vaultkit.incremental
 import vaultkit.load
 import vaultkit.parallel
 import vaultkit.read
@@ -792,3 +793,15 @@ def test_cold_warm_and_after_an_edit_answer_as_a_fresh_plain_run(name: str, tmp_
     one = str(edited.relative_to(root))
     assert _report(root, home, one) == [item for item in plain if item["path"] == one]
     assert _report(root, home) == plain
+
+
+def test_a_run_that_finds_most_notes_changed_loads_afresh_and_answers_the_same(
+    vault_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Below the pool's size: as if a checkout had rewritten most of a big vault.
+    monkeypatch.setattr(vaultkit.incremental, "MIN_NOTES", 1)
+    assert _checked(vault_root) == _checked(vault_root, use_cache=False)
+    (vault_root / "a.md").write_text("[[b]] [[sub/c]] [[nope]]", encoding="utf-8")
+    (vault_root / "b.md").write_text("---\naliases: [nope]\n---\n# Intro\n", encoding="utf-8")
+    assert _checked(vault_root) == _checked(vault_root, use_cache=False)
+    assert ("a.md", 1, 17, "VK105") in _at(_checked(vault_root))

@@ -70,7 +70,7 @@ from vaultkit.model import (
     diagnostic_order,
     finding_key,
 )
-from vaultkit.parallel import collector_paused, parse_groups
+from vaultkit.parallel import MIN_NOTES, collector_paused, parse_groups
 from vaultkit.parse import parse_note, unreadable_note
 from vaultkit.pipeline import plain_vault
 from vaultkit.read import text_of
@@ -513,6 +513,9 @@ class IncrementalVault:
         self._index = self._new_index()
         self._found = dict(state.found)
         changed = _changed(root, state, scan, stamps, started, held)
+        if len(changed) > max(MIN_NOTES, len(scan.notes) // 5):
+            # A checkout of another branch, a sync: parsed across processes, the rest reused.
+            raise cache.Stale("too many files changed to update one by one")
         self._saved.state_dirty = bool(changed) or key != state.key or held != state.stamps
         remembered = self._cache_renames(state, scan, changed)
         self._renames = renames.KnownRenames(root, config, self._notes, remembered, store=True)
