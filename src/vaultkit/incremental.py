@@ -59,7 +59,7 @@ from typing import Any, TypeVar
 from vaultkit import cache, renames
 from vaultkit.config import Config, glob_matcher
 from vaultkit.findings import check, selected
-from vaultkit.index import Files, Index, build_index
+from vaultkit.index import Files, Index
 from vaultkit.load import load_note_hashed
 from vaultkit.model import (
     Diagnostic,
@@ -283,14 +283,21 @@ class IncrementalVault:
     """
 
     def __init__(
-        self, vault: Vault, select: Sequence[str] | None = None, ignore: Sequence[str] = ()
+        self,
+        vault: Vault,
+        select: Sequence[str] | None = None,
+        ignore: Sequence[str] = (),
+        *,
+        files: Files | None = None,
     ) -> None:
+        """Take over ``vault``; ``files``, when given, are the tables its index is a view of
+        (the engine keeps them rather than building its own)."""
         self._select = tuple(select) if select else None
         self._ignore = tuple(ignore)
         # Texts that stand in for the files' bytes (editors' unsaved buffers), by path.
         self._texts: dict[str, str] = {}
         self._saved: _Saved | None = None
-        self._build(vault)
+        self._build(vault, files)
 
     @classmethod
     def from_vault(
@@ -388,11 +395,11 @@ class IncrementalVault:
 
     # --- the state --------------------------------------------------------------------------
 
-    def _build(self, vault: Vault) -> None:
+    def _build(self, vault: Vault, files: Files | None = None) -> None:
         self._take(vault.root, vault.config)
         self._renames: Mapping[str, str] = vault.renames
         self._notes: _Shelf[Note] = _Shelf(dict(vault.notes))
-        self._files(vault.notes, vault.attachments, vault.index.outside, vault.index.aliased)
+        self._files(vault.notes, vault.attachments, vault.index.outside, vault.index.aliased, files)
         self._edges: _Shelf[tuple[Edge, ...]] = _Shelf(dict.fromkeys(self._notes, ()))
         by_source: dict[str, list[Edge]] = {}
         for edge in vault.edges:
@@ -432,9 +439,12 @@ class IncrementalVault:
         attachments: Iterable[str],
         outside: Iterable[str],
         aliased: Mapping[str, tuple[str, ...]],
+        files: Files | None = None,
     ) -> None:
         """The vault's files and the lookup tables over them (``index.Files``)."""
-        files = self._index_files = Files(notes, attachments, outside, aliased)
+        if files is None:
+            files = Files(notes, attachments, outside, aliased)
+        self._index_files = files
         # The same tables, by the names the engine reads them by.
         self._attachments = files.attachments
         self._outside = files.outside
@@ -471,11 +481,9 @@ class IncrementalVault:
         # Folded link names → the notes whose links looked them up. A name without a folder
         # is also the alias it would be looked up as, so one table serves names and aliases.
         # Tuples, not sets: a tenth of the memory, and saved as they are.
-        self._lookups: dict[str, tuple[str, ...]] = {key: tuple(v) for key, v in lookups.items()}
-        self._incoming: dict[str, tuple[str, ...]] = {key: tuple(v) for key, v in incoming.items()}
-        self._subpath_incoming: dict[str, tuple[str, ...]] = {
-            key: tuple(v) for key, v in subpath_incoming.items()
-        }
+        self._lookups = _frozen(lookups)
+        self._incoming = _frozen(incoming)
+        self._subpath_incoming = _frozen(subpath_incoming)
 
     @classmethod
     def _restored(
@@ -604,12 +612,13 @@ class IncrementalVault:
                 written.add(number)
         remembered = _renamed(root, config, old, held, notes)
         ordered = {path: notes[path] for path in scan.notes}
-        index = build_index(ordered.values(), scan.attachments, scan.outside)
-        vault = resolve_vault(root, config, ordered, scan.attachments, index)
+        aliased = {path: note.aliases for path, note in ordered.items() if note.aliases}
+        files = Files(ordered, scan.attachments, scan.outside, aliased)
+        vault = resolve_vault(root, config, ordered, scan.attachments, files.index())
         vault = replace(
             vault, renames=renames.KnownRenames(root, config, ordered, remembered, store=True)
         )
-        engine = cls(vault, select, ignore)
+        engine = cls(vault, select, ignore, files=files)
         engine._saved = _Saved(store, held, key, tokens, started, stamps, scan)
         engine._saved.dirty = set(range(cache.SHARDS))
         engine._saved.written = written
@@ -1293,6 +1302,15 @@ def _move(
         if source not in holders:
             table[key] = (*holders, source)
     return flipped
+
+
+def _frozen(table: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
+    """``table`` with tuples for lists, turned one at a time (never two copies at once)."""
+    frozen: dict[str, tuple[str, ...]] = {}
+    while table:
+        key, values = table.popitem()
+        frozen[key] = tuple(values)
+    return frozen
 
 
 def _shorter(key: str) -> set[str]:
