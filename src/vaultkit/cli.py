@@ -39,7 +39,7 @@ from vaultkit.model import Diagnostic, Severity, Vault, VaultkitError, diagnosti
 from vaultkit.move import move_command
 from vaultkit.report import LINK_REPORTERS, REPORTERS, Context, printable, printable_graph
 from vaultkit.rules import RULES, Rule, find_rule, select_rules
-from vaultkit.vault import check_vault, left_out_summary, lint, load_vault
+from vaultkit.vault import check_vault, left_out_summary, load_and_lint, load_vault
 from vaultkit.version import __version__
 
 
@@ -336,8 +336,14 @@ def lint_command(args: argparse.Namespace) -> int:
         config = _lint_config(args, root)
         paths = _vault_paths(root, named) if named else None
         if args.fix or args.diff:
-            vault = load_vault(root, config, use_cache=not args.no_cache)
-            found = lint(vault, args.select, args.ignore or (), paths)
+            vault, found = load_and_lint(
+                root,
+                config,
+                select=args.select,
+                ignore=args.ignore or (),
+                paths=paths,
+                use_cache=not args.no_cache,
+            )
             context = Context(root, Path.cwd(), len(vault.notes), color=_color(args))
             not_fixed = _fix(args, vault, found, context)
             if args.diff:
@@ -619,8 +625,9 @@ def graph_command(args: argparse.Namespace) -> int:
 
     root, config = _settings(args)
     path = args.output if args.output is not None else _graph_output(root, config, args.format)
-    vault = load_vault(root, config, use_cache=not args.no_cache)
-    found = lint(vault, args.select, args.ignore or ())
+    vault, found = load_and_lint(
+        root, config, select=args.select, ignore=args.ignore or (), use_cache=not args.no_cache
+    )
     if args.format == "html":
         from vaultkit.html import graph_page  # the one page builder, shared with watch --graph
 

@@ -56,6 +56,28 @@ def load_vault(root: Path | str, config: Config | None = None, *, use_cache: boo
     return vault
 
 
+def load_and_lint(
+    root: Path | str,
+    config: Config | None = None,
+    *,
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] = (),
+    paths: Iterable[str] | None = None,
+    use_cache: bool = True,
+) -> tuple[Vault, list[Diagnostic]]:
+    """``load_vault`` and ``lint`` of it at once: the engine that loads the vault has every
+    finding already (for the commands that need both: ``graph``, ``--fix``)."""
+    root, config = _settle(root, config)
+    if not use_cache:
+        vault = load_vault(root, config, use_cache=False)
+        return vault, lint(vault, select, ignore, paths)
+    wanted = within(paths)
+    engine = IncrementalVault.open(root, config, select, ignore)
+    vault = engine.vault()
+    engine.save()
+    return vault, [item for item in engine.diagnostics() if wanted(item.path)]
+
+
 def check_vault(
     root: Path | str,
     config: Config | None = None,
