@@ -87,3 +87,67 @@ def test_tags_are_split_at_commas_and_only_text_items_count(
     value: str, tags: tuple[str, ...]
 ) -> None:
     assert read_frontmatter(f"---\ntags: {value}\n---\n").tags == tags
+
+
+def _links(text: str) -> list[tuple[object, ...]]:
+    front = read_frontmatter(text, frozenset({"up", "parents", "prev", "next"}))
+    return [
+        (link.text, link.target, link.key, link.line, link.column, link.end_line, link.end_column)
+        for link in front.links
+    ]
+
+
+def test_property_links_are_placed_on_their_brackets_or_on_the_bare_parent_name() -> None:
+    text = (
+        "---\nup: Parent\n"
+        'related: "  [[A]] "\n'
+        "see: '[[B]]'\n"
+        'list: ["[[D]]", E]\n'
+        'parents: [Bare, "[[F]]"]\n'
+        'map:\n  inner: "[[G]]"\n  up: Name\n'
+        'embed: "![[I]]"\n'
+        'prev: "[[Half"\n'
+        'next: "Half]]"\n---\n'
+    )
+    assert _links(text) == [
+        ("Parent", "Parent", "up", 2, 5, 2, 11),
+        ("[[A]]", "A", "related", 3, 13, 3, 18),
+        ("[[B]]", "B", "see", 4, 7, 4, 12),
+        ("[[D]]", "D", "list", 5, 9, 5, 14),
+        ("Bare", "Bare", "parents", 6, 11, 6, 15),
+        ("[[F]]", "F", "parents", 6, 18, 6, 23),
+        ("[[G]]", "G", "map", 8, 11, 8, 16),
+        ("![[I]]", "I", "embed", 10, 9, 10, 15),
+    ]
+
+
+def test_an_unquoted_link_is_recovered_only_from_one_item_holding_one_text() -> None:
+    text = "---\nplain: [[C]]\nmap:\n  inner: [[G]]\nnull: [[~]]\ntwo: [[a, b]]\n"
+    text += "spaced: [[ S ]]\n---\n"
+    front = read_frontmatter(text)
+    assert _links(text) == [
+        ("[[C]]", "C", "plain", 2, 8, 2, 13),
+        ("[[G]]", "G", "map", 4, 10, 4, 15),
+        ("[[S]]", "S", "spaced", 7, 9, 7, 16),
+    ]
+    assert [link.unquoted for link in front.links] == [True, True, True]
+    assert [
+        (p.code, p.line, p.column, p.fix and (p.fix.replacement, p.fix.end_line, p.fix.end_column))
+        for p in front.problems
+    ] == [
+        ("VK214", 2, 8, ('"[[C]]"', 2, 13)),
+        ("VK214", 4, 10, ('"[[G]]"', 4, 15)),
+        ("VK214", 7, 9, ('"[[S]]"', 7, 16)),
+    ]
+
+
+def test_the_singular_tag_key_is_read_and_deprecated_and_vaultkit_ignore_lists_codes() -> None:
+    front = read_frontmatter("---\ntitle: x\ntag: a\nvaultkit-ignore: [VK101, VK201]\n---\n")
+    assert front.tags == ("a",)
+    assert front.ignore == frozenset({"VK101", "VK201"})
+    assert [(p.code, p.line, p.column) for p in front.problems] == [("VK215", 3, 1)]
+
+
+def test_aliases_that_are_a_mapping_are_placed_on_it() -> None:
+    (problem,) = read_frontmatter("---\naliases: {a: b}\n---\n").problems
+    assert (problem.code, problem.line, problem.column) == ("VK211", 2, 10)
