@@ -38,6 +38,11 @@ FILES: dict[str, str | bytes] = {
     "c.md": '---\nup: "[[d]]"\n---\n[[Dup]]\n',
     "d.md": '---\nup: "[[c]]"\n---\n',
     "e.md": '---\nup: "[[Nope]]"\naliases: [[[x]]]\n---\n',
+    "f.md": "---\n[a]: x\n---\n",
+    "g.md": "---\naliases: [1984, {a: b}]\n---\n",
+    "h.md": "---\naliases: {a: b}\n---\n",
+    "i.md": "---\naliases: Just one\n---\n",
+    "j.md": "---\naliases: 1984\n---\n",
 }
 
 
