@@ -43,11 +43,16 @@ TARGETS = {
         "tests/test_explain_golden.py",
         "tests/test_messages_golden.py",
     ],
-    "markdown": ["tests/test_markdown.py", "tests/test_markdown_mutants.py"],
+    "markdown": [
+        "tests/test_markdown.py",
+        "tests/test_markdown_mutants.py",
+        "tests/test_messages_golden.py",
+    ],
     "frontmatter": [
         "tests/test_frontmatter.py",
         "tests/test_frontmatter_parsers.py",
         "tests/test_frontmatter_mutants.py",
+        "tests/test_messages_golden.py",
     ],
 }
 # Tests that time the code: mutmut's trampolines slow every call enough to fail them with no
