@@ -129,3 +129,38 @@ def test_backslashes_are_counted_back_to_the_start_and_a_code_span_may_end_the_n
 def test_spaces_around_the_hashes_of_a_heading_path_are_dropped() -> None:
     (link,) = scan_body("[[N#A # B]]").links
     assert (link.target, link.subpath) == ("N", "A#B")
+
+
+def test_the_parts_of_a_wikilink_embed_display_heading_and_an_escaped_table_pipe() -> None:
+    body = "![[img.png|300]] [[a#b|c]] [[a]]\n\n| [[a\\|b]] |"
+    parts = [
+        (link.kind, link.target, link.subpath, link.display, link.embed, link.unquoted)
+        for link in scan_body(body).links
+    ]
+    assert parts == [
+        (LinkKind.EMBED, "img.png", None, "300", True, False),
+        (LinkKind.WIKILINK, "a", "b", "c", False, False),
+        (LinkKind.WIKILINK, "a", None, None, False, False),
+        (LinkKind.WIKILINK, "a", None, "b", False, False),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "targets"),
+    [("`a`[[x]]", ["x"]), ("](a) [t](b.md)", ["b.md"])],
+)
+def test_a_link_just_after_a_code_span_or_after_a_stray_bracket_is_read(
+    body: str, targets: list[str]
+) -> None:
+    assert [link.target for link in scan_body(body).links] == targets
+    assert _disagreements(body, 1, body) == []
+
+
+def test_a_tag_follows_a_space_or_an_opening_mark_and_is_never_inside_a_link() -> None:
+    assert scan_body("[[a #b]] (#c) [#d] x,#e ;#f g#h #i").tags == ("c", "d", "e", "f", "i")
+
+
+def test_block_ids_are_placed_on_their_caret_and_one_glued_to_a_link_is_told_apart() -> None:
+    body = scan_body("text ^b1\n\n[[Model]]^blk\n")
+    assert [(block.id, block.line, block.column) for block in body.blocks] == [("b1", 1, 6)]
+    assert body.unspaced_blocks == ("blk",)
