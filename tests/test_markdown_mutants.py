@@ -26,6 +26,29 @@ DESTINATIONS = {
     "a destination on the next line, starting with X": ("[t](\nXa.md)", ["Xa.md"]),
     "a destination on the next line, indented": ("[t](\n   a.md)", ["a.md"]),
     "spaces up to the end": ("[t](  ", []),
+    "a destination in angle brackets holding a space": ("[t](<a b.md>)", ["a b.md"]),
+    "a space, then a destination in angle brackets": ("[t]( <a>)", ["a"]),
+    "a line break inside angle brackets": ("[t](<a\nb>)", []),
+    "angle brackets never closed": ("[t](<a", []),
+    "a backslash ending the note inside angle brackets": ("[t](<a\\", []),
+    "a control character in a destination": ("[t](a\x01b)", []),
+    "a delete character in a destination": ("[t](a\x7fb)", []),
+    "parentheses nested 20 deep": (
+        "[t](" + "(" * 20 + "a" + ")" * 20 + ")",
+        ["(" * 20 + "a" + ")" * 20],
+    ),
+    "parentheses nested 21 deep": ("[t](" + "(" * 21 + "a" + ")" * 21 + ")", []),
+    "balanced parentheses": ("[t](a(b)c)", ["a(b)c"]),
+    "unbalanced parentheses": ("[t](a(b)", []),
+    "a quote with no space before it": ('[t](a"t")', ['a"t"']),
+    "a space before the closing parenthesis": ("[t](a )", ["a"]),
+    "a title on the next line, then a space": ("[t](a\n  'x' )", ["a"]),
+    "a backslash before a letter": ("[t](a\\b)", ["a\\b"]),
+    "two words": ("[t](a b)", []),
+    "a backslash ending the note": ("[t](a\\", []),
+    "empty angle brackets": ("[t](<>)", [""]),
+    "nothing": ("[t]()", [""]),
+    "a title right after angle brackets": ('[t](<a>"t")', []),
     "a line break up to the end": ("[t](\n", []),
     "a line break and spaces up to the end": ("[t](\n  ", []),
 }
@@ -37,6 +60,26 @@ def test_link_destinations_and_titles_read_as_mistune_reads_them(name: str) -> N
     links = scan_body(body).links
     assert [link.target for link in links if link.kind is LinkKind.MARKDOWN] == targets
     assert _disagreements(body, 1, body) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "end"),
+    [
+        ("[t](a\\)b.md) x", 13),
+        ("[t](a\\)) x", 9),
+        ("[t](<a\\>b.md>) x", 15),
+        ("[t](a\\(b) x", 10),
+        ("[t](<a\\b>) x", 11),
+    ],
+)
+def test_an_escaped_bracket_or_parenthesis_does_not_end_a_destination(body: str, end: int) -> None:
+    (link,) = scan_body(body).links
+    assert (link.kind, link.column, link.end_line, link.end_column) == (
+        LinkKind.MARKDOWN,
+        1,
+        1,
+        end,
+    )
 
 
 def test_inline_math_closes_only_at_an_unescaped_dollar() -> None:
