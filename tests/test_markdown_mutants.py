@@ -207,3 +207,77 @@ def test_block_ids_are_placed_on_their_caret_and_one_glued_to_a_link_is_told_apa
     body = scan_body("text ^b1\n\n[[Model]]^blk\n")
     assert [(block.id, block.line, block.column) for block in body.blocks] == [("b1", 1, 6)]
     assert body.unspaced_blocks == ("blk",)
+
+
+# Block structure: fences (indented, in lists and quotes, with info strings, unclosed), indented
+# code (after a blank line, in lists, continuing a paragraph), setext underlines, block comments,
+# code spans and math across lines. Each body's links are the ones mistune reads.
+BLOCKS = [
+    "para\n    ```\n[[a]]\n```\n[[b]]",
+    "a\n# H\n[[x]]\n",
+    "para\n# H\n\n    [[x]]",
+    "   ```\n[[a]]\n```\n[[b]]",
+    "    ```\n[[a]]\n```\n[[b]]",
+    "- x\n\n    ```\n    [[a]]\n    ```\n[[b]]",
+    "- x\n  ```\n  [[a]]\n  ```\n[[b]]",
+    "```js`x\n[[a]]\n```\n[[b]]",
+    "~~~js`x\n[[a]]\n~~~\n[[b]]",
+    "````\n```\n[[a]]\n````\n[[b]]",
+    "> ```\n> [[a]]\n> ```\n[[b]]",
+    "```\n[[a]]",
+    "~~~\n[[a]]\n```\n[[b]]\n~~~\n[[c]]",
+    "para\n```\n[[a]]\n```\n[[b]]",
+    "para\n    [[a]]",
+    "\n    [[a]]\n[[b]]",
+    "    [[a]]\n    [[b]]\n\n[[c]]",
+    "- item\n\n    [[a]]",
+    "1. item\n\n   [[a]]",
+    "> quote\n    [[a]]",
+    "para\n\n\t[[a]]",
+    "    code\n[[a]]",
+    "    code\n\n    [[a]]",
+    "    code\n  \n    [[a]]",
+    "- a\n\n[[x]]\n\n    [[y]]",
+    "- a\n\n  b\n\n    [[y]]",
+    "- a\n- b\n\n    [[y]]",
+    "* a\n\n  [[x]]",
+    "+ a\n\n [[x]]",
+    "1) a\n\n    [[x]]",
+    "a\n---\n[[x]]",
+    "a\nb\n===\n[[x]]",
+    "- a\n---\n[[x]]",
+    "> a\n---\n[[x]]",
+    "a\n\n---\n[[x]]",
+    "%%\n[[a]]\n%%\n[[b]]",
+    "para\n%%\n[[a]]\n%%\n[[b]]",
+    "- x\n  %%\n  [[a]]\n  %%\n[[b]]",
+    "> %%\n> [[a]]\n> %%\n[[b]]",
+    "<!--\n[[a]]\n-->\n[[b]]",
+    "# H `[[a]]` [[b]]",
+    "## [[a]] ##",
+    "#[[a]]",
+    "a `b\nc [[x]]` d",
+    "a `b\n\nc [[x]]` d",
+    "$a\n\n[[x]] b$",
+    "$$\n[[x]]\n$$\n[[y]]",
+    "para $$ [[x]]",
+    "- $a\n- [[x]] b$",
+    "> a `b\n> [[x]]` c",
+    "| a | `[[x]]` |\n|---|---|\n| [[y]] | b |",
+    "text\n\n\n[[x]]",
+    " [[x]]\n  [[y]]\n   [[z]]",
+    "- a\n\n\n    [[x]]",
+    "- a\n    [[x]]",
+    "  - a\n\n      [[x]]",
+    "-\n  [[x]]",
+    "```\n[[a]]\n   ```\n[[b]]",
+    "```\n[[a]]\n``` x\n[[b]]\n```",
+    "~~~~\n[[a]]\n~~~\n[[b]]\n~~~~\n[[c]]",
+    "> - a\n>\n>     [[x]]",
+    ">\tx\n[[y]]",
+]
+
+
+@pytest.mark.parametrize("body", BLOCKS)
+def test_block_structure_hides_and_shows_links_where_mistune_does(body: str) -> None:
+    assert _disagreements(body, 1, body) == []
