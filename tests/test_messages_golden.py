@@ -43,6 +43,7 @@ FILES: dict[str, str | bytes] = {
     "h.md": "---\naliases: {a: b}\n---\n",
     "i.md": "---\naliases: Just one\n---\n",
     "j.md": "---\naliases: 1984\n---\n",
+    "k.md": "---\nkey: [unclosed\n---\n",
 }
 
 
