@@ -96,7 +96,7 @@ from vaultkit.read import digest, read_regular
 from vaultkit.version import __version__
 
 FORMAT = 6
-SHARDS = 32
+SHARDS = 128
 # A stamp this close to the file's own modification time may hide a later edit in the same
 # clock tick (coarse file times, FAT's 2 s, a network server's clock): verify by hash next time.
 RACY_NS = 2_000_000_000
@@ -140,12 +140,18 @@ class Shard(NamedTuple):
     edges: dict[str, tuple[Edge, ...]]
 
 
+# One note's findings as the state keeps them: each a plain tuple of its fields.
+Packed = tuple[tuple[Any, ...], ...]
+
+
 class State(NamedTuple):
     """What the last run knew of the vault as a whole: enough to tell what changed since.
 
     ``stamps`` are every note's (``None`` for a note that must be read again: unreadable, or
-    timed out), ``found`` every finding of every rule, by the note it is located in, and
-    ``tokens`` the shards' tokens followed by the engine file's (``Tables``).
+    timed out), ``found`` every finding of every rule, by the note it is located in, packed as
+    plain tuples (``unpack_findings``: a record's pickle costs a Python call each way, and a
+    run unpacks only the notes it reports), and ``tokens`` the shards' tokens followed by the
+    engine file's (``Tables``).
     """
 
     key: bytes
@@ -153,7 +159,7 @@ class State(NamedTuple):
     stamps: dict[str, tuple[Stamp, bool, bytes] | None]
     attachments: tuple[str, ...]
     outside: tuple[str, ...]
-    found: dict[str, tuple[Diagnostic, ...]]
+    found: dict[str, Packed]
     tokens: tuple[bytes, ...]
 
     @property
@@ -318,20 +324,10 @@ class Store:
         if not (type(body) is tuple and len(body) == len(State._fields)):
             return None
         state = State(*body)
-        if not _valid_state(state):
-            return None
-        raw: dict[str, Any] = state.found  # plain tuples on disk (``save_state``)
-        try:
-            found = {path: tuple(map(_finding, items)) for path, items in raw.items()}
-        except _UNREADABLE:
-            return None
-        return state._replace(found=found)
+        return state if _valid_state(state) else None
 
     def save_state(self, state: State) -> None:
-        # Findings as plain tuples: a record's pickle costs a Python call each way.
-        found = {path: tuple(map(_finding_values, items)) for path, items in state.found.items()}
-        body = tuple(found if name == "found" else value for name, value in state._asdict().items())
-        _write(self.folder / "state.pickle", self._header, body)
+        _write(self.folder / "state.pickle", self._header, tuple(state))
 
     def tables(self, token: bytes) -> Tables | None:
         """The engine's tables saved with ``token``, or None."""
@@ -390,6 +386,16 @@ def _token_and(body: object, kind: type) -> bool:
     return (
         type(body) is tuple and len(body) == 2 and type(body[0]) is bytes and type(body[1]) is kind
     )
+
+
+def pack_findings(items: Iterable[Diagnostic]) -> Packed:
+    """Findings as the state keeps them (``unpack_findings`` gives them back)."""
+    return tuple(map(_finding_values, items))
+
+
+def unpack_findings(packed: Packed) -> tuple[Diagnostic, ...]:
+    """The findings ``pack_findings`` packed (of a state that passed its checks)."""
+    return tuple(map(_finding, packed))
 
 
 def _finding_values(item: Diagnostic) -> tuple[object, ...]:

@@ -409,6 +409,8 @@ class IncrementalVault:
         self._tables_from_edges()
         self._index = self._new_index()
         self._found: dict[str, tuple[Diagnostic, ...]] = {}
+        # Findings taken up from the cache, unpacked when first asked for (``_found_of``).
+        self._packed: dict[str, cache.Packed] = {}
         for item in check(vault, (rule for rule in RULES if rule.code in self._codes)):
             self._found[item.path] = (*self._found.get(item.path, ()), item)
 
@@ -519,7 +521,8 @@ class IncrementalVault:
         self._parents_of = dict(tables.parents)
         self._broken = set(tables.broken)
         self._index = self._new_index()
-        self._found = dict(state.found)
+        self._found = {}
+        self._packed = dict(state.found)
         changed = _changed(root, state, scan, stamps, started, held)
         if len(changed) > max(MIN_NOTES, len(scan.notes) // 5):
             # A checkout of another branch, a sync: parsed across processes, the rest reused.
@@ -741,7 +744,10 @@ class IncrementalVault:
                 held,
                 tuple(sorted(self._attachments)),
                 tuple(sorted(self._outside)),
-                self._found,
+                {
+                    **self._packed,
+                    **{path: cache.pack_findings(items) for path, items in self._found.items()},
+                },
                 (*saved.tokens, saved.tables),
             )
         )
@@ -779,17 +785,33 @@ class IncrementalVault:
 
     def findings(self, path: str) -> tuple[Diagnostic, ...]:
         """The findings located in one note, sorted as ``lint`` sorts them."""
-        found = self._found.get(path, ())
+        found = self._found_of(path)
         if self._shown is _ALL_CODES or not found:
             return found
         return tuple(item for item in found if item.code in self._shown)
 
-    def diagnostics(self) -> list[Diagnostic]:
-        """Every finding, sorted as ``lint`` sorts them."""
-        return sorted(self.unsorted(), key=diagnostic_order)
+    def diagnostics(self, within: Callable[[str], bool] | None = None) -> list[Diagnostic]:
+        """Every finding (located in the paths ``within`` accepts), sorted as ``lint`` sorts."""
+        if within is None:
+            return sorted(self.unsorted(), key=diagnostic_order)
+        paths = [path for path in (*self._found, *self._packed) if within(path)]
+        found = (item for path in paths for item in self.findings(path))
+        return sorted(found, key=diagnostic_order)
+
+    def _found_of(self, path: str) -> tuple[Diagnostic, ...]:
+        """The findings located in ``path``, every rule's, unpacked if still packed."""
+        packed = self._packed.pop(path, None)
+        if packed is not None:
+            self._found[path] = cache.unpack_findings(packed)
+        return self._found.get(path, ())
+
+    def _unpack_all(self) -> None:
+        for path in list(self._packed):
+            self._found_of(path)
 
     def unsorted(self) -> Iterator[Diagnostic]:
         """Every finding, in no particular order (cheap: for counts and summaries)."""
+        self._unpack_all()
         shown = self._shown
         for found in self._found.values():
             for item in found:
@@ -807,6 +829,7 @@ class IncrementalVault:
 
     def rescan(self, config: Config | None = None) -> Delta:
         """Load the whole vault again (after a storm of changes, or with a new config)."""
+        self._unpack_all()
         before = self._shown_findings(self._found)
         texts = self._texts
         fresh = self.load(self.root, config or self.config, self._select, self._ignore)
@@ -815,7 +838,8 @@ class IncrementalVault:
         if texts:
             self.update(texts)
         files = frozenset(self._kinds)
-        return self._delta(before, before.keys() | self._found.keys(), files, shown=_ALL_CODES)
+        paths = before.keys() | self._found.keys() | self._packed.keys()
+        return self._delta(before, paths, files, shown=_ALL_CODES)
 
     def _shown_findings(
         self, found: Mapping[str, tuple[Diagnostic, ...]]
@@ -1208,7 +1232,7 @@ class IncrementalVault:
             if item.path in exact:
                 found.setdefault(item.path, []).append(item)
         for path in exact:
-            old = self._found.get(path, ())
+            old = self._found_of(path)
             before.setdefault(path, old)
             kept = [item for item in old if item.code not in codes]
             now = sorted((*kept, *found.get(path, ())), key=diagnostic_order)

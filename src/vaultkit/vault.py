@@ -75,7 +75,7 @@ def load_and_lint(
     engine = IncrementalVault.open(root, config, select, ignore)
     vault = engine.vault()
     engine.save()
-    return vault, [item for item in engine.diagnostics() if wanted(item.path)]
+    return vault, engine.diagnostics(wanted)
 
 
 def check_vault(
@@ -121,7 +121,7 @@ def check_vault(
             item
             for path, items in state.found.items()
             if wanted(path)
-            for item in items
+            for item in cache.unpack_findings(items)
             if item.code in shown
         ]
         return Checked(sorted(kept, key=diagnostic_order), len(scan.notes), left_out)
@@ -129,9 +129,7 @@ def check_vault(
         root, config, select, ignore, scan, started, stamps, store, state
     )
     engine.save()
-    return Checked(
-        [item for item in engine.diagnostics() if wanted(item.path)], engine.note_count, left_out
-    )
+    return Checked(engine.diagnostics(wanted), engine.note_count, left_out)
 
 
 def _settle(root: Path | str, config: Config | None) -> tuple[Path, Config]:
