@@ -156,6 +156,7 @@ def test_percent_escaped_bytes_that_are_not_utf8_decode_to_the_replacement_chara
     ("body", "targets"),
     [
         ("\\[[x]] \\", []),
+        ("\\[[x]] [[y]]", ["y"]),
         ("\\\\[[x]]", ["x"]),
         ("x `[[a]]`", []),
     ],
