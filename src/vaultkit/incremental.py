@@ -238,23 +238,33 @@ class _Shelf(MutableMapping[str, _V]):
         self.every = None
 
 
+@dataclass(frozen=True, slots=True)
+class _Opening:
+    """What a run found before taking up or building the engine: the vault and its config,
+    the selection, the files, each note's stamp (taken just after ``started``), the cache and
+    the key of the vault's state as found."""
+
+    root: Path
+    config: Config
+    select: Sequence[str] | None
+    ignore: Sequence[str]
+    scan: Scan
+    stamps: Mapping[str, cache.Stamp | None]
+    started: int
+    store: cache.Store
+    key: bytes
+
+
 @dataclass(slots=True)
 class _Saved:
     """How the engine's state stands against the cache files it came from or goes to."""
 
-    store: cache.Store
+    opening: _Opening
     # Each note's stamp, whether the stamp proves nothing, and the hash of the bytes parsed
     # (None: read again next time).
     held: dict[str, tuple[cache.Stamp, bool, bytes] | None]
-    # The key of the vault's state as this run found it (``cache.state_key``).
-    key: bytes
     # The token each shard file has on disk, for the shards of this state.
     tokens: list[bytes]
-    started: int
-    # The stamps this run took, for the notes it reads.
-    stamps: Mapping[str, cache.Stamp | None]
-    # The files this run found.
-    scan: Scan
     # Shards whose notes or answers changed since they were read (every shard when cold).
     dirty: set[int] = field(default_factory=set)
     # Shards whose notes are on disk already under their token (a cold run writes the notes
@@ -370,28 +380,17 @@ class IncrementalVault:
         """``open`` for a caller that has scanned the vault, taken its notes' stamps (just
         after ``started``) and read the saved state already."""
         key = cache.state_key(config, stamps, scan.attachments, scan.outside)
+        opening = _Opening(root, config, select, ignore, scan, stamps, started, store, key)
         with collector_paused(freeze=True):
             if state is not None and state.settings != cache.settings_key(config):
                 state = None  # another config: every answer may differ
             tables = store.tables(state.tokens[-1]) if state is not None else None
             if state is not None and tables is not None:
                 try:
-                    return cls._restored(
-                        root,
-                        config,
-                        select,
-                        ignore,
-                        scan,
-                        stamps,
-                        started,
-                        store,
-                        key,
-                        state,
-                        tables,
-                    )
+                    return cls._restored(opening, state, tables)
                 except cache.Stale:
                     pass
-            return cls._cold(root, config, select, ignore, scan, stamps, started, store, key)
+            return cls._cold(opening)
 
     # --- the state --------------------------------------------------------------------------
 
@@ -489,27 +488,17 @@ class IncrementalVault:
 
     @classmethod
     def _restored(
-        cls,
-        root: Path,
-        config: Config,
-        select: Sequence[str] | None,
-        ignore: Sequence[str],
-        scan: Scan,
-        stamps: Mapping[str, cache.Stamp | None],
-        started: int,
-        store: cache.Store,
-        key: bytes,
-        state: cache.State,
-        tables: cache.Tables,
+        cls, opening: _Opening, state: cache.State, tables: cache.Tables
     ) -> IncrementalVault:
         """The engine as the last run saved it, then updated with what changed since."""
+        root, config, scan, key = opening.root, opening.config, opening.scan, opening.key
         self = cls.__new__(cls)
-        self._select = tuple(select) if select else None
-        self._ignore = tuple(ignore)
+        self._select = tuple(opening.select) if opening.select else None
+        self._ignore = tuple(opening.ignore)
         self._texts = {}
         self._take(root, config)
         held = dict(state.stamps)
-        self._saved = _Saved(store, held, key, list(state.tokens[:-1]), started, stamps, scan)
+        self._saved = _Saved(opening, held, list(state.tokens[:-1]))
         self._saved.tables = state.tokens[-1]
         self._saved.tables_dirty = False
         self._notes = _Shelf({}, set(held), self._fetch)
@@ -523,7 +512,7 @@ class IncrementalVault:
         self._index = self._new_index()
         self._found = {}
         self._packed = dict(state.found)
-        changed = _changed(root, state, scan, stamps, started, held)
+        changed = _changed(root, state, scan, opening.stamps, opening.started, held)
         if len(changed) > max(MIN_NOTES, len(scan.notes) // 5):
             # A checkout of another branch, a sync: parsed across processes, the rest reused.
             raise cache.Stale("too many files changed to update one by one")
@@ -549,7 +538,7 @@ class IncrementalVault:
         appeared = {}
         for path in came:
             note, hashed = load_note_hashed(self.root, path, self.config, self._parent_keys)
-            found = self._saved.stamps.get(path) if self._saved is not None else None
+            found = self._saved.opening.stamps.get(path) if self._saved is not None else None
             if hashed is not None and found is not None:
                 appeared[path] = (hashed, found[0], note)
         everything = [self._notes[path] for path in self._notes if path in present]
@@ -562,19 +551,10 @@ class IncrementalVault:
         return moved
 
     @classmethod
-    def _cold(
-        cls,
-        root: Path,
-        config: Config,
-        select: Sequence[str] | None,
-        ignore: Sequence[str],
-        scan: Scan,
-        stamps: Mapping[str, cache.Stamp | None],
-        started: int,
-        store: cache.Store,
-        key: bytes,
-    ) -> IncrementalVault:
+    def _cold(cls, opening: _Opening) -> IncrementalVault:
         """The whole vault loaded, the parses of notes whose bytes are unchanged reused."""
+        root, config, scan, stamps = opening.root, opening.config, opening.scan, opening.stamps
+        started, store = opening.started, opening.store
         old = cache.reusable_notes(root, config)
         base = os.fspath(root)
         held: dict[str, tuple[cache.Stamp, bool, bytes] | None] = {}
@@ -621,8 +601,8 @@ class IncrementalVault:
         vault = replace(
             vault, renames=renames.KnownRenames(root, config, ordered, remembered, store=True)
         )
-        engine = cls(vault, select, ignore, files=files)
-        engine._saved = _Saved(store, held, key, tokens, started, stamps, scan)
+        engine = cls(vault, opening.select, opening.ignore, files=files)
+        engine._saved = _Saved(opening, held, tokens)
         engine._saved.dirty = set(range(cache.SHARDS))
         engine._saved.written = written
         return engine
@@ -635,7 +615,7 @@ class IncrementalVault:
             return
         wanted = {cache.shard_of(path) for path in self._notes.every - self._notes.loaded.keys()}
         for number in sorted(wanted - saved.read - saved.raw.keys()):
-            raw = saved.store.raw(number)
+            raw = saved.opening.store.raw(number)
             if raw is None or raw.token != saved.tokens[number]:
                 self.read_all()  # which loads the vault afresh
                 return
@@ -654,17 +634,7 @@ class IncrementalVault:
             # Another run rewrote a shard since this state was saved: load the vault afresh.
             saved = self._saved
             assert saved is not None
-            cold = self._cold(
-                self.root,
-                self.config,
-                self._select,
-                self._ignore,
-                saved.scan,
-                saved.stamps,
-                saved.started,
-                saved.store,
-                saved.key,
-            )
+            cold = self._cold(saved.opening)
             texts = self._texts
             self.__dict__.update(cold.__dict__)
             if texts:
@@ -680,7 +650,7 @@ class IncrementalVault:
         number = cache.shard_of(path)
         if saved is None or number in saved.read:
             raise cache.Stale(path)
-        raw = saved.raw.pop(number, None) or saved.store.raw(number)
+        raw = saved.raw.pop(number, None) or saved.opening.store.raw(number)
         shard = cache.decode(number, raw) if raw is not None else None
         if shard is None or shard.token != saved.tokens[number]:
             raise cache.Stale(path)
@@ -702,7 +672,7 @@ class IncrementalVault:
         saved = self._saved
         if saved is None or not (saved.state_dirty or saved.dirty or saved.tables_dirty):
             return
-        store = saved.store
+        store = saved.opening.store
         by_shard: dict[int, list[str]] = {}
         for path in self._notes:
             by_shard.setdefault(cache.shard_of(path), []).append(path)
@@ -739,7 +709,7 @@ class IncrementalVault:
         held = {path: saved.held.get(path) for path in self._notes}
         store.save_state(
             cache.State(
-                saved.key,
+                saved.opening.key,
                 cache.settings_key(self.config),
                 held,
                 tuple(sorted(self._attachments)),
@@ -1007,11 +977,11 @@ class IncrementalVault:
         saved = self._saved
         if saved is None:
             return
-        found = saved.stamps.get(path)
+        found = saved.opening.stamps.get(path)
         if found is None or hashed is None or not cache.cacheable(note):
             saved.held[path] = None
         else:
-            saved.held[path] = (found, cache.is_racy(found, saved.started), hashed)
+            saved.held[path] = (found, cache.is_racy(found, saved.opening.started), hashed)
 
     def _parse_text(self, path: str, text: str) -> Note:
         """``load_note`` for a text that stands in for the file's bytes."""
