@@ -83,6 +83,8 @@ from vaultkit.version import __version__
 
 LIMIT = 100
 BATCH = 200
+# Seconds between two batches of start-up findings.
+PAUSE = 0.002
 TRIGGERS = ["[", "#", "^", "(", "/"]
 CONFIG_FILES = frozenset({".vaultkit.toml", "pyproject.toml"})
 _SEVERITY = {
@@ -381,7 +383,8 @@ class VaultServer(LanguageServer):
         """Send every note's findings (at start-up), a batch per turn of the event loop, so
         that edits and requests are answered between batches."""
         if self.engine is not None:
-            self.backlog = sorted({item.path for item in self.engine.unsorted()}, reverse=True)
+            found = {item.path for item in self.engine.unsorted()}
+            self.backlog = self.engine.in_read_order(found)[::-1]
             self._publish_batch()
 
     def _publish_batch(self) -> None:
@@ -390,7 +393,8 @@ class VaultServer(LanguageServer):
         batch = [self.backlog.pop() for _ in range(min(BATCH, len(self.backlog)))]
         self.publish(batch)
         if self.backlog:
-            asyncio.get_running_loop().call_soon(self._publish_batch)
+            # A moment between batches, so that a request read meanwhile is answered first.
+            asyncio.get_running_loop().call_later(PAUSE, self._publish_batch)
 
     def diagnostic(self, item: Diagnostic, note: Note | None, lines: list[str]) -> types.Diagnostic:
         """One finding as LSP shows it: the whole link (or the word) it is about."""
@@ -483,8 +487,8 @@ class VaultServer(LanguageServer):
                 wiki = name
             markdown = (wiki if "/" in wiki else name) + (".md" if note and "/" in wiki else "")
             found.append(_candidate(label, path, wiki, markdown, alias=False, note=note))
-        for path, note_record in self.engine.notes.items():
-            for alias in note_record.aliases:
+        for path, aliases in sorted(index.aliased.items()):
+            for alias in aliases:
                 wiki = f"{name_form(index.names, path)}|{alias}"
                 found.append(_candidate(alias, path, wiki, None, alias=True, note=True))
         self.candidates = found
