@@ -57,7 +57,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from vaultkit import cache, renames
-from vaultkit.config import Config, glob_matcher
+from vaultkit.config import Config, glob_matcher, load_config
 from vaultkit.findings import check, selected
 from vaultkit.index import Files, Index
 from vaultkit.load import load_note_hashed
@@ -327,8 +327,6 @@ class IncrementalVault:
         """Load and lint the vault at ``root`` for a process that keeps it (watch, the
         language server): from the cache, then every note read, so that no later look at a
         note depends on the cache files (which other runs rewrite)."""
-        from vaultkit.config import load_config
-
         root = Path(root).resolve()
         engine = cls.open(root, config or load_config(root), select, ignore)
         engine.hold()
@@ -636,6 +634,7 @@ class IncrementalVault:
             assert saved is not None
             cold = self._cold(saved.opening)
             texts = self._texts
+            # This engine becomes the fresh one: its callers keep their reference to it.
             self.__dict__.update(cold.__dict__)
             if texts:
                 self._texts = texts
@@ -810,6 +809,7 @@ class IncrementalVault:
         before = self._shown_findings(self._found)
         texts = self._texts
         fresh = self.load(self.root, config or self.config, self._select, self._ignore)
+        # This engine becomes the fresh one: watch and the language server hold on to it.
         self.__dict__.update(fresh.__dict__)
         self._texts = texts
         if texts:
