@@ -1224,7 +1224,8 @@ class IncrementalVault:
     def _witness(self, path: str) -> Edge | None:
         """One link from another note that reaches ``path``: all VK201 needs to know."""
         for source in self._incoming.get(path, ()):
-            for edge in self._edges.get(source, ()):
+            edges: tuple[Edge, ...] = self._edges.get(source, ())
+            for edge in edges:
                 if edge.resolved == path and edge.status.has_target:
                     return edge
         return None
