@@ -114,14 +114,15 @@ def prepare(modules: list[str], deselect: list[str]) -> list[str]:
 
 
 def again(modules: list[str], deselect: list[str]) -> list[str]:
-    """The last run's survivors, to test again against the current tests.
+    """The last run's survivors, and the mutants no test reached, to test again against the
+    current tests.
 
-    A mutant the earlier tests killed stays killed by more tests, so only the survivors need
-    another run; the sources must be the ones the earlier run mutated. mutmut forgets every
+    A mutant the earlier tests killed stays killed by more tests, so only these need another
+    run; the sources must be the ones the earlier run mutated. mutmut forgets every
     verdict when its test selection changes, so the fingerprint it compares is dropped (it
     still finds the new tests and learns which functions they reach).
     """
-    names = [name for name, status in statuses(modules) if status == "survived"]
+    names = [name for name, status in statuses(modules) if status in ("survived", "no tests")]
     if not names:
         raise SystemExit(f"no survivors of an earlier run of {', '.join(modules)} in {WORK}")
     for path in sorted((ROOT / "src").rglob("*.py")):
