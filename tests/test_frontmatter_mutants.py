@@ -151,3 +151,36 @@ def test_the_singular_tag_key_is_read_and_deprecated_and_vaultkit_ignore_lists_c
 def test_aliases_that_are_a_mapping_are_placed_on_it() -> None:
     (problem,) = read_frontmatter("---\naliases: {a: b}\n---\n").problems
     assert (problem.code, problem.line, problem.column) == ("VK211", 2, 10)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "key: [x",
+        "key: &a x",
+        "key: \x01",
+        "- a",
+        "k: " + "[" * 64 + "]" * 64,
+        "a: " + "x" * 70_000,
+    ],
+)
+def test_a_frontmatter_problem_keeps_the_body_and_where_it_starts(source: str) -> None:
+    front = read_frontmatter(f"---\n{source}\n---\nbody\n")
+    assert (front.body, front.body_line) == ("body\n", 4)
+    assert [problem.code for problem in front.problems] == ["VK210"]
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("[" * 63 + "]" * 63, None),
+        ("[" * 64 + "]" * 64, (2, 67)),
+        ("{a: " * 62 + "1" + "}" * 62, None),
+        ("{a: " * 63 + "1" + "}" * 63, (2, 253)),
+    ],
+)
+def test_nesting_deeper_than_64_levels_is_refused_where_it_goes_too_deep(
+    value: str, problem: tuple[int, int] | None
+) -> None:
+    found = [(p.line, p.column) for p in read_frontmatter(f"---\nk: {value}\n---\n").problems]
+    assert found == ([] if problem is None else [problem])
