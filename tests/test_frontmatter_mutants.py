@@ -8,6 +8,7 @@ import pytest
 
 from vaultkit import frontmatter
 from vaultkit.frontmatter import read_frontmatter
+from vaultkit.model import LinkKind
 
 
 @pytest.fixture(autouse=True, params=["libyaml", "python"])
@@ -184,3 +185,25 @@ def test_nesting_deeper_than_64_levels_is_refused_where_it_goes_too_deep(
 ) -> None:
     found = [(p.line, p.column) for p in read_frontmatter(f"---\nk: {value}\n---\n").problems]
     assert found == ([] if problem is None else [problem])
+
+
+def test_a_link_written_over_two_lines_ends_where_its_value_ends() -> None:
+    text = "---\nmulti: [[M\n  ]]\nnext: >\n  Folded\nz: 1\n---\n"
+    front = read_frontmatter(text, frozenset({"next"}))
+    assert [
+        (link.kind, link.text, link.line, link.column, link.end_line, link.end_column)
+        for link in front.links
+    ] == [
+        (LinkKind.PROPERTY, "[[M]]", 2, 8, 3, 5),
+        (LinkKind.PROPERTY, "Folded", 4, 7, 6, 1),
+    ]
+    (problem,) = front.problems
+    assert problem.fix is not None
+    fix = problem.fix
+    assert (problem.code, fix.line, fix.column, fix.end_line, fix.end_column) == (
+        "VK214",
+        2,
+        8,
+        3,
+        5,
+    )
