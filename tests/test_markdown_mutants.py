@@ -282,3 +282,50 @@ BLOCKS = [
 @pytest.mark.parametrize("body", BLOCKS)
 def test_block_structure_hides_and_shows_links_where_mistune_does(body: str) -> None:
     assert _disagreements(body, 1, body) == []
+
+
+# Inline regions and destinations at their edges: escaped code spans and math, runs of dollars,
+# comments that close or never do, spans across a blank line, a destination ending the note.
+INLINE = [
+    "\\`[[x]]`",
+    "\\\\`[[x]]`",
+    "$$a$$ [[x]]",
+    "$$[[x]]$$ [[y]]",
+    "$$\n[[x]]",
+    "a $$ b [[x]]",
+    "%% [[a]] %% [[b]]",
+    "x %%[[a]]%% y",
+    "<!-- [[a]]",
+    "`a` `` [[x]] `` [[y]]",
+    "``[[x]]`",
+    "\\$a [[x]] b$",
+    "$a$[[x]]",
+    "`[[a]]` `[[b]]` [[c]]",
+    "x `` ` [[a]] ` `` [[b]]",
+    "$$ [[a]] $ [[b]] $$ [[c]]",
+    "%%x%%[[a]]",
+    "```x``` [[a]]",
+    "a\\%% [[x]] %%",
+    "$$$ [[a]] $$$",
+    "$$a$$$[[b]]",
+    "`` [[a]] ``` [[b]] ``",
+    "%%%% [[a]]",
+    "$$ [[a]]",
+    "\\\\\\[[x]]",
+    "[t](a  ",
+    "[t](a",
+    "[t](a Xb)",
+    "[t](a\\)",
+    "x $a$ [[y]] $b$",
+    "`a\n\n[[x]]`",
+    "$a\n\n[[x]] b$",
+    "<!-- a\n\n[[x]] -->",
+    "%% a\n\n[[x]] %%",
+]
+
+
+@pytest.mark.parametrize("body", INLINE)
+def test_code_math_and_comments_hide_links_up_to_their_edges_as_mistune_reads_them(
+    body: str,
+) -> None:
+    assert _disagreements(body, 1, body) == []
