@@ -329,3 +329,41 @@ def test_code_math_and_comments_hide_links_up_to_their_edges_as_mistune_reads_th
     body: str,
 ) -> None:
     assert _disagreements(body, 1, body) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "spans"),
+    [
+        (
+            "%% vaultkit-disable VK101,VK102 %%\na\n%% vaultkit-enable VK101,VK102 %%\n"
+            "%% vaultkit-disable %%\nb\n%% vaultkit-enable %%\n"
+            "%% vaultkit-disable VK301 %%\nc\nd\n",
+            [(1, 3, ("VK101", "VK102")), (4, 6, ()), (7, 10, ("VK301",))],
+        ),
+        (
+            "%% vaultkit-enable VK1 %%\n%% vaultkit-disable VK2 %%\nx\n"
+            "%% vaultkit-disable VK3 %%\n%% vaultkit-enable %%\ny",
+            [(2, 5, ("VK2",)), (4, 5, ("VK3",))],
+        ),
+    ],
+)
+def test_a_disabled_range_runs_to_its_enable_or_to_the_end_and_enable_alone_ends_them_all(
+    body: str, spans: list[tuple[int, int, tuple[str, ...]]]
+) -> None:
+    found = sorted((s.first, s.last, tuple(sorted(s.codes))) for s in scan_body(body).suppressions)
+    assert found == spans
+
+
+def test_markdown_links_escaped_embedded_and_with_a_heading() -> None:
+    body = "\\[t](a.md) [u](b.md) ![i](a.png) x![j](b.png) \\![k](c.png) [^1](x) [v](a.md#H%20x)"
+    parts = [(link.target, link.embed, link.subpath) for link in scan_body(body).links]
+    assert parts == [
+        ("b.md", False, None),
+        ("a.png", True, None),
+        ("b.png", True, None),
+        ("c.png", False, None),
+        ("a.md", False, "H x"),
+    ]
+    assert _disagreements(body, 1, body) == []
+    (first,) = scan_body("![i](a.png)").links
+    assert (first.embed, first.column) == (True, 1)
