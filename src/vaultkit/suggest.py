@@ -120,9 +120,18 @@ class NameSuggester:
         self._exact: dict[str, list[int]] = {}
         self._halves: dict[tuple[int, bool, str], list[int]] = {}
         self._by_path: dict[str, list[int]] = {}
+        # ``_file_entry`` for each, inlined: a vault has tens of thousands of names.
+        exact, halves, by_path = self._exact, self._halves, self._by_path
         for number, entry in enumerate(entries):
             assert entry is not None
-            self._file_entry(number, entry)
+            key = entry.key
+            exact.setdefault(key, []).append(number)
+            by_path.setdefault(entry.path, []).append(number)
+            size = len(key)
+            if size >= _FUZZY_FROM - 1:
+                half = (size - 1) // 2
+                halves.setdefault((size, True, key[:half]), []).append(number)
+                halves.setdefault((size, False, key[-half:]), []).append(number)
         # Files that are not notes by stem, for a target that names one without its extension.
         self._stems: dict[str, list[str]] = {}
         for key, paths in index.names.items():
