@@ -207,3 +207,16 @@ def test_a_link_written_over_two_lines_ends_where_its_value_ends() -> None:
         3,
         5,
     )
+
+
+def test_yaml_1_1_line_separators_are_text_and_lines_count_line_feeds_only() -> None:
+    front = read_frontmatter('---\naliases: [a\u2028b, x]\nnext: "[[N\u2029]]"\n---\n')
+    assert front.aliases == (("a\u2028b", 2, 11), ("x", 2, 16))
+    assert [(link.target, link.line, link.column) for link in front.links] == [("N", 3, 8)]
+    (problem,) = read_frontmatter("---\na: [x\u2028\n---\n").problems
+    assert (problem.code, problem.line, problem.column) == ("VK210", 3, 1)
+
+
+def test_a_second_document_is_no_frontmatter_and_is_placed_where_it_starts() -> None:
+    (problem,) = read_frontmatter("---\na: 1\n...\n--- b: 2\n---\n").problems
+    assert (problem.code, problem.line, problem.column) == ("VK210", 4, 1)
