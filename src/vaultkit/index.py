@@ -67,6 +67,8 @@ class Files:
         names: dict[str, list[str]] = {}
         groups: dict[str, list[str]] = {}
         kinds = self.kinds
+        # Files per folder: ``_count_folders`` for every file, a folder's files counted once.
+        direct: dict[str, int] = {}
         for paths, kind in (
             (notes, Kind.NOTE),
             (self.attachments, Kind.ATTACHMENT),
@@ -74,10 +76,19 @@ class Files:
         ):
             for path in paths:
                 kinds[path] = kind
-                self._count_folders(path, 1)
+                if "/" in path:
+                    folder = path.rsplit("/", 1)[0]
+                    direct[folder] = direct.get(folder, 0) + 1
                 key = fold(path)
                 groups.setdefault(key, []).append(path)
                 names.setdefault(key.rsplit("/", 1)[-1], []).append(path)
+        folders = self.folders
+        for folder, count in direct.items():
+            while True:
+                folders[folder] = folders.get(folder, 0) + count
+                if "/" not in folder:
+                    break
+                folder = folder.rsplit("/", 1)[0]
         for key, found in groups.items():
             if len(found) == 1:
                 self.groups[key] = (found[0],)
