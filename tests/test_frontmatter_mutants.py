@@ -220,3 +220,21 @@ def test_yaml_1_1_line_separators_are_text_and_lines_count_line_feeds_only() -> 
 def test_a_second_document_is_no_frontmatter_and_is_placed_where_it_starts() -> None:
     (problem,) = read_frontmatter("---\na: 1\n...\n--- b: 2\n---\n").problems
     assert (problem.code, problem.line, problem.column) == ("VK210", 4, 1)
+
+
+def test_frontmatter_of_exactly_64_kib_is_read_and_one_byte_more_is_refused() -> None:
+    # The frontmatter is the text between the `---` lines, its last line break included.
+    fits = "---\na: " + "x" * 65_532 + "\n---\n"
+    assert read_frontmatter(fits).problems == ()
+    (problem,) = read_frontmatter(fits.replace("a: ", "a: x")).problems
+    assert (problem.code, problem.line, problem.column) == ("VK210", 2, 1)
+
+
+def test_where_frontmatter_starts_ends_and_is_placed_when_it_cannot_be_read() -> None:
+    empty = read_frontmatter("---\n---\nbody")
+    assert (empty.body, empty.body_line, empty.problems) == ("body", 3, ())
+    last = read_frontmatter("---\na: 1\n---")
+    assert (last.body, last.body_line, last.problems) == ("", 4, ())
+    assert read_frontmatter("---X\na: 1\n---\n").body_line == 1
+    (problem,) = read_frontmatter("---\nkey: \x01\n---\n").problems
+    assert (problem.code, problem.line, problem.column) == ("VK210", 2, 1)
