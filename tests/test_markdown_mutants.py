@@ -367,3 +367,19 @@ def test_markdown_links_escaped_embedded_and_with_a_heading() -> None:
     assert _disagreements(body, 1, body) == []
     (first,) = scan_body("![i](a.png)").links
     assert (first.embed, first.column) == (True, 1)
+
+
+@pytest.mark.parametrize(
+    ("body", "links"),
+    [
+        ("[i](a.png) !", [("a.png", False, 1)]),
+        ("[t](a b) [u](c.md)", [("c.md", False, 10)]),
+        ("[t](<[u](x)>) [v](y.md)", [("[u](x)", False, 1), ("y.md", False, 15)]),
+        ('[t](a.md "[u](b.md)") [v](c.md)', [("a.md", False, 1), ("c.md", False, 23)]),
+    ],
+)
+def test_no_link_is_read_inside_a_destination_and_the_links_after_it_are(
+    body: str, links: list[tuple[str, bool, int]]
+) -> None:
+    assert [(link.target, link.embed, link.column) for link in scan_body(body).links] == links
+    assert _disagreements(body, 1, body) == []
