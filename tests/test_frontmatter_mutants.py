@@ -238,3 +238,9 @@ def test_where_frontmatter_starts_ends_and_is_placed_when_it_cannot_be_read() ->
     assert read_frontmatter("---X\na: 1\n---\n").body_line == 1
     (problem,) = read_frontmatter("---\nkey: \x01\n---\n").problems
     assert (problem.code, problem.line, problem.column) == ("VK210", 2, 1)
+
+
+def test_a_quoted_number_is_text_and_an_explicit_tag_decides_what_a_value_is() -> None:
+    front = read_frontmatter('---\naliases: ["1984", !!int 5, ! x, !!str y]\n---\n')
+    assert front.aliases == (("1984", 2, 11), ("x", 2, 28), ("y", 2, 33))
+    assert [(p.code, p.line, p.column) for p in front.problems] == [("VK211", 2, 19)]

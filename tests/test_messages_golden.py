@@ -44,6 +44,13 @@ FILES: dict[str, str | bytes] = {
     "i.md": "---\naliases: Just one\n---\n",
     "j.md": "---\naliases: 1984\n---\n",
     "k.md": "---\nkey: [unclosed\n---\n",
+    "l.md": "---\nkey: &a x\n---\n",
+    "m.md": "---\nkey: !local x\n---\n",
+    "n.md": "---\nkey: " + "[" * 64 + "]" * 64 + "\n---\n",
+    "o.md": "---\na: 1\n...\n--- b: 2\n---\n",
+    "p.md": "---\na: 1\n",
+    "q.md": "---\n- a\n---\n",
+    "r.md": "---\na: " + "x" * 70_000 + "\n---\n",
 }
 
 
