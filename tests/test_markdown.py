@@ -345,3 +345,30 @@ def test_budget_table_note_lints_fast_and_keeps_its_links(make_vault: MakeVault)
     elapsed = time.process_time() - started
     assert found == []
     assert elapsed < 1.0, f"lint took {elapsed:.2f} s"
+
+
+CODE_BLOCK_SHAPES = {
+    "indented code right after a heading": "# H\n    [[gone1]]\n\n[[kept]]\n",
+    "a fence indented four spaces does not close": (
+        "```\n[[a]]\n    ```\n[[gone2]]\n```\n[[kept]]\n"
+    ),
+    "a fence indented three spaces closes": "```\n[[a]]\n   ```\n[[kept]]\n",
+    "indented code in a list item, after a blank line": "- item\n\n        [[a]]\n\n[[kept]]\n",
+    "a list item's paragraph after a blank line": "- item\n\n  [[kept]]\n",
+    "a list item's lazy line": "- item\n    [[kept]]\n",
+    "a paragraph's lazy line is no code": "text\n    [[kept]]\n",
+    "indented code after a paragraph and a blank line": "text\n\n    [[a]]\n",
+    "indented code after a thematic break": "***\n    [[a]]\n",
+    "a fence inside a list item": "- a\n  ```\n  [[a]]\n  ```\n  [[kept]]\n",
+}
+
+
+@pytest.mark.parametrize("name", CODE_BLOCK_SHAPES)
+def test_code_blocks_hide_links_as_mistune_reads_them(name: str) -> None:
+    """Indented and fenced code as CommonMark opens and closes them (links.md: no link in
+    code). Each case has a link outside the code, so that a scanner reading none fails too."""
+    body = CODE_BLOCK_SHAPES[name]
+    assert _disagreements(body, 1, body) == []
+    assert [link.target for link in scan_body(body).links] == (
+        ["kept"] if "[[kept]]" in body else []
+    )

@@ -49,6 +49,8 @@ _FENCE = re.compile(r"^([ \t]*+(?:>[ \t]?)*[ \t]*+)(`{3,}|~{3,})(.*)$")
 _ATX = re.compile(r"^[ \t]{0,3}(?:>[ \t]?)*[ \t]*(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _SETEXT = re.compile(r"^[ \t]{0,3}(=+|-+)[ \t]*$")
 _LIST_ITEM = re.compile(r"^[ \t]*+(?:>[ \t]?)*[ \t]*+(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
+# The ``>`` markers that open a line of a block quote, each with its one optional space.
+_QUOTED = re.compile(r"^[ \t]{0,3}(?:>[ \t]?)+")
 _THEMATIC = re.compile(r"^[ \t]{0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$")
 # Patterns start with a literal so the regex engine can skip ahead; a leading ``!`` or the
 # character before a tag or block id is checked by hand, which is several times faster.
@@ -278,16 +280,25 @@ def _layout(body: str) -> _Layout:
     heading_lines: set[int] = set()
     paragraphs: list[tuple[int, int]] = []  # (first line, last line) of prose blocks
     comments: list[tuple[int, int]] = []  # (line, column) of each block comment's ``%%``
-    fence: tuple[str, int] | None = None
+    # The open fence: its character, its length, and the indent a closing fence must stay
+    # below (three spaces past where it may open: the line's, or a list item's content).
+    fence: tuple[str, int, int] | None = None
     in_list = False
+    # The column a list item's content starts at (indented code in it starts 4 past it).
+    list_content = 0
     prev_blank = True
     prev_code = False
     para_start = -1
     for index, line in enumerate(lines):
         if fence is not None:
             out.append("")
-            stripped = line.strip().lstrip(">").strip()
-            if stripped.startswith(fence[0] * fence[1]) and not stripped.strip(fence[0]):
+            inner = _QUOTED.sub("", line)
+            stripped = inner.strip()
+            if (
+                stripped.startswith(fence[0] * fence[1])
+                and not stripped.strip(fence[0])
+                and _indent(inner) < fence[2]
+            ):
                 fence = None
             continue
         blank = not line.strip()
@@ -303,7 +314,15 @@ def _layout(body: str) -> _Layout:
         is_item = _LIST_ITEM.match(line) is not None
         if prev_blank and indent < 2 and not is_item:
             in_list = False
-        if indent >= 4 and not in_list and (prev_blank or prev_code) and para_start < 0:
+        # Indented code: never inside a paragraph (it cannot interrupt one), in a list item
+        # four columns past the item's content and after a blank line.
+        code_from = list_content + 4 if in_list else 4
+        if (
+            indent >= code_from
+            and para_start < 0
+            and (not in_list or prev_blank or prev_code)
+            and not is_item
+        ):
             out.append("")
             prev_code = True
             prev_blank = False
@@ -314,7 +333,9 @@ def _layout(body: str) -> _Layout:
             and (in_list or _indent(opening.group(1)) < 4)
             and not (opening.group(2)[0] == "`" and "`" in opening.group(3))
         ):
-            fence = (opening.group(2)[0], len(opening.group(2)))
+            lead = _QUOTED.sub("", opening.group(1))
+            limit = (_indent(lead) if in_list else 0) + 4
+            fence = (opening.group(2)[0], len(opening.group(2)), limit)
             out.append("")
             if para_start >= 0:
                 paragraphs.append((para_start, index - 1))
@@ -325,6 +346,10 @@ def _layout(body: str) -> _Layout:
         prev_code = False
         if is_item:
             in_list = True
+            marker = _LIST_ITEM.match(line)
+            assert marker is not None
+            head = _QUOTED.sub("", marker.group(0)).expandtabs(4)
+            list_content = len(head) + (0 if head.endswith(" ") else 1)
             block_lines.append(index)
             if para_start >= 0:
                 paragraphs.append((para_start, index - 1))
