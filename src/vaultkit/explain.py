@@ -18,7 +18,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from vaultkit.markdown import scan_body
@@ -127,6 +127,7 @@ def explain(vault: Vault, link: Link, source: str | None) -> Explanation:
     steps = answer.steps
     if not link.target and link.subpath:
         steps = ("no note named, only a heading or block: the note that holds the link",)
+        answer = replace(answer, reason="the link points into the note that holds it")
     prefix = folder + "/" if folder else ""
     ranked = sorted(
         answer.candidates,
