@@ -372,3 +372,18 @@ def test_code_blocks_hide_links_as_mistune_reads_them(name: str) -> None:
     assert [link.target for link in scan_body(body).links] == (
         ["kept"] if "[[kept]]" in body else []
     )
+
+
+NESTED_LINKS = {
+    "a link in a link's text: the inner one": "[x [t](a.md)](b.md)",
+    "three deep: the innermost": "[x [y [t](a.md)](b.md)](c.md)",
+    "a link in an image's description: both": "![x [t](a.md)](b.md)",
+    "an image in a link's text: both": "[![i](x.png)](b.md)",
+    "side by side: both": "[a](b.md) [c](d.md)",
+}
+
+
+@pytest.mark.parametrize("name", NESTED_LINKS)
+def test_links_do_not_nest_as_mistune_reads_them(name: str) -> None:
+    body = NESTED_LINKS[name]
+    assert _disagreements(body, 1, body) == []

@@ -558,6 +558,8 @@ def _markdown_links(
     # Where the last link's destination starts and ends: nothing in a destination is a link
     # (an image inside a link's text is).
     inside = (0, 0)
+    # Where each link's text starts and ends, and whether it is an image (``_innermost``).
+    texts: list[tuple[int, int, bool]] = []
     for match in _markdown_link_texts(text):
         start = match.start()
         if inside[0] <= start < inside[1]:
@@ -584,6 +586,7 @@ def _markdown_links(
         end_line, end_column = position(end)
         target = unquote(path).strip()
         subpath = _subpath(unquote(fragment)) if hashed else None
+        texts.append((match.start(), match.end() - 2, embed))
         found.append(
             (
                 start,
@@ -601,7 +604,20 @@ def _markdown_links(
                 ),
             )
         )
-    return found
+    return _innermost(found, texts) if len(found) > 1 else found
+
+
+def _innermost(
+    found: list[tuple[int, Link]], texts: list[tuple[int, int, bool]]
+) -> list[tuple[int, Link]]:
+    """The links without those whose text holds another link (CommonMark: links do not
+    nest, the innermost is the link; an image in a link's text is no link of its own)."""
+    links = [start for start, _, embed in texts if not embed]
+    return [
+        item
+        for item, (start, stop, embed) in zip(found, texts, strict=True)
+        if embed or not any(start < other < stop for other in links)
+    ]
 
 
 _ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
