@@ -55,21 +55,35 @@ def _hook_repository(target: Path, env: dict[str, str]) -> str:
     return _git(target, "rev-parse", "HEAD", env=env).stdout.strip()
 
 
-def _installed(tmp_path: Path, files: dict[str, str | bytes]) -> tuple[Path, dict[str, str]]:
-    """A new repository holding ``files``, with this checkout's hooks installed by pre-commit."""
+HookStore = tuple[Path, str, dict[str, str]]
+
+
+@pytest.fixture(scope="session")
+def hook_store(tmp_path_factory: pytest.TempPathFactory) -> HookStore:
+    """This checkout's hooks committed once, and one pre-commit home for the session: each
+    test's repository installs the same hooks, so pre-commit builds their environment once."""
     if shutil.which("git") is None or not PRE_COMMIT.exists():
         pytest.fail("git and pre-commit are needed for the hook test")
+    place = tmp_path_factory.mktemp("hook-store")
     env = {
         **os.environ,
-        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+        "PRE_COMMIT_HOME": str(place / "pre-commit-home"),
         "PATH": f"{PRE_COMMIT.parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "GIT_CONFIG_GLOBAL": os.devnull,
         "GIT_CONFIG_NOSYSTEM": "1",
     }
     env.pop("VIRTUAL_ENV", None)
-    hooks = tmp_path / "hooks"
+    hooks = place / "hooks"
     hooks.mkdir()
-    revision = _hook_repository(hooks, env)
+    return hooks, _hook_repository(hooks, env), env
+
+
+def _installed(
+    tmp_path: Path, files: dict[str, str | bytes], store: HookStore
+) -> tuple[Path, dict[str, str]]:
+    """A new repository holding ``files``, with this checkout's hooks installed by pre-commit."""
+    hooks, revision, shared = store
+    env = dict(shared)
     repo = tmp_path / "repo"
     config = files[".pre-commit-config.yaml"]
     assert isinstance(config, str)
@@ -92,7 +106,7 @@ _HOOKS = "repos:\n  - repo: {}\n    rev: {}\n    hooks:\n"
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+def repo(tmp_path: Path, hook_store: HookStore) -> tuple[Path, dict[str, str]]:
     """A repository whose vault is the subfolder ``notes/``, with the hooks installed."""
     return _installed(
         tmp_path,
@@ -105,6 +119,7 @@ def repo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
             ".pre-commit-config.yaml": _HOOKS
             + "      - id: vaultkit\n      - id: vaultkit-vault\n",
         },
+        hook_store,
     )
 
 
@@ -149,7 +164,7 @@ def _hashes(root: Path) -> dict[str, str]:
     }
 
 
-def test_notes_named_like_options_are_notes(tmp_path: Path) -> None:
+def test_notes_named_like_options_are_notes(tmp_path: Path, hook_store: HookStore) -> None:
     # `-old.md` once reached vaultkit as `-o ld.md`: the report overwrote the note `ld.md`.
     root, env = _installed(
         tmp_path,
@@ -160,6 +175,7 @@ def test_notes_named_like_options_are_notes(tmp_path: Path) -> None:
             ".pre-commit-config.yaml": _HOOKS
             + "      - id: vaultkit\n      - id: vaultkit-vault\n",
         },
+        hook_store,
     )
     _git(root, "add", "-A", env=env)
     before = _hashes(root)
@@ -267,7 +283,9 @@ def _findings(output: str) -> list[str]:
     return [line for line in output.splitlines() if ": VK" in line]
 
 
-def test_a_vault_with_thousands_of_known_problems_adopts_the_hooks(tmp_path: Path) -> None:
+def test_a_vault_with_thousands_of_known_problems_adopts_the_hooks(
+    tmp_path: Path, hook_store: HookStore
+) -> None:
     """3,000 broken links in 300 notes, all in the baseline: a commit is refused only for
     what it adds, and every finding is printed by one hook only."""
     notes: dict[str, str | bytes] = {
@@ -284,6 +302,7 @@ def test_a_vault_with_thousands_of_known_problems_adopts_the_hooks(tmp_path: Pat
             ".pre-commit-config.yaml": _HOOKS
             + "      - id: vaultkit\n      - id: vaultkit-vault\n",
         },
+        hook_store,
     )
     assert main(["baseline", "--vault", str(root / "notes"), "--quiet"]) == 0
     assert (root / "notes" / ".vaultkit-baseline.json").is_file()
@@ -306,7 +325,7 @@ def test_a_vault_with_thousands_of_known_problems_adopts_the_hooks(tmp_path: Pat
     assert readme.returncode == 0, readme.stdout[-2000:]
 
 
-def test_an_untracked_draft_neither_blocks_nor_hides(tmp_path: Path) -> None:
+def test_an_untracked_draft_neither_blocks_nor_hides(tmp_path: Path, hook_store: HookStore) -> None:
     root, env = _installed(
         tmp_path,
         {
@@ -316,6 +335,7 @@ def test_an_untracked_draft_neither_blocks_nor_hides(tmp_path: Path) -> None:
             ".pre-commit-config.yaml": _HOOKS
             + "      - id: vaultkit\n      - id: vaultkit-vault\n",
         },
+        hook_store,
     )
     assert _commit(root, "a clean vault", env).returncode == 0
     (root / "notes" / "Draft.md").write_text("[[a]] [[Not written yet]]\n", encoding="utf-8")
