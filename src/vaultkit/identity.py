@@ -52,7 +52,7 @@ def subject_of(item: Diagnostic, note: Note | None) -> str:
     """What ``item`` is about (see the module's docstring), given the note it is in.
 
     The rules' own way to name a finding's subject where the finding does not carry it: a
-    link rule names its link directly; ``vault.lint`` asks this for the others.
+    link rule names its link directly; ``findings.check`` asks this for the others.
     """
     if item.code in _NOTE_LEVEL:
         return ""
