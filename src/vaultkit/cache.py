@@ -292,6 +292,21 @@ class Store:
         raw = self.raw(number)
         return None if raw is None else decode(number, raw)
 
+    def entries(self, number: int) -> dict[str, Entry]:
+        """The notes of one shard that may be reused by hash, from its notes file alone."""
+        body = _read(self._file("notes", number), self._header)
+        if not _token_and(body, bytes):
+            return {}
+        assert isinstance(body, tuple)
+        try:
+            packed = _Unpickler(io.BytesIO(body[1])).load()
+            if not _valid_packed(packed):
+                return {}
+            found = {path: entry for path, entry, _ in _unpacked(packed) if entry is not None}
+        except _UNREADABLE:
+            return {}
+        return found if all(shard_of(path) == number for path in found) else {}
+
     def raw(self, number: int) -> Raw | None:
         """A shard's two files as read, their contents not yet unpacked (``decode``); None when
         a file is missing or damaged, or the two are not of the same write."""
@@ -437,13 +452,15 @@ def _finding(values: tuple[Any, ...]) -> Diagnostic:
 
 
 def reusable_notes(root: Path, config: Config) -> dict[str, Entry]:
-    """Every note the shards hold that may be reused by hash (a cold run's parses)."""
+    """Every note the shards hold that may be reused by hash (a cold run's parses).
+
+    Only the notes files are read: each entry is trusted for its own hash, whatever the
+    shard's answers or token, and a cold run answers every link again anyway.
+    """
     store = Store(root, config)
     entries: dict[str, Entry] = {}
     for number in range(SHARDS):
-        shard = store.shard(number)
-        if shard is not None:
-            entries.update(shard.entries)
+        entries.update(store.entries(number))
     return entries
 
 

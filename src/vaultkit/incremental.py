@@ -306,6 +306,8 @@ class IncrementalVault:
         self._ignore = tuple(ignore)
         # Texts that stand in for the files' bytes (editors' unsaved buffers), by path.
         self._texts: dict[str, str] = {}
+        # Notes read ahead of an update (``_cache_renames``), taken by it (``_refresh``).
+        self._preloaded: dict[str, tuple[Note, bytes | None]] = {}
         self._saved: _Saved | None = None
         self._build(vault, files)
 
@@ -374,10 +376,12 @@ class IncrementalVault:
         stamps: Mapping[str, cache.Stamp | None],
         store: cache.Store,
         state: cache.State | None,
+        key: bytes | None = None,
     ) -> IncrementalVault:
         """``open`` for a caller that has scanned the vault, taken its notes' stamps (just
-        after ``started``) and read the saved state already."""
-        key = cache.state_key(config, stamps, scan.attachments, scan.outside)
+        after ``started``) and read the saved state already (and maybe made its ``key``)."""
+        if key is None:
+            key = cache.state_key(config, stamps, scan.attachments, scan.outside)
         opening = _Opening(root, config, select, ignore, scan, stamps, started, store, key)
         with collector_paused(freeze=True):
             if state is not None and state.settings != cache.settings_key(config):
@@ -494,6 +498,7 @@ class IncrementalVault:
         self._select = tuple(opening.select) if opening.select else None
         self._ignore = tuple(opening.ignore)
         self._texts = {}
+        self._preloaded = {}
         self._take(root, config)
         held = dict(state.stamps)
         self._saved = _Saved(opening, held, list(state.tokens[:-1]))
@@ -535,18 +540,18 @@ class IncrementalVault:
                 vanished[path] = (held[2], held[0][0], self._notes[path])
         appeared = {}
         for path in came:
-            note, hashed = load_note_hashed(self.root, path, self.config, self._parent_keys)
+            loaded = load_note_hashed(self.root, path, self.config, self._parent_keys)
+            # Read once: the update that follows takes this parse (``_refresh``).
+            self._preloaded[path] = loaded
+            note, hashed = loaded
             found = self._saved.opening.stamps.get(path) if self._saved is not None else None
             if hashed is not None and found is not None:
                 appeared[path] = (hashed, found[0], note)
         everything = [self._notes[path] for path in self._notes if path in present]
         everything += [seen[2] for seen in appeared.values()]
-        found_renames = renames.cache_renames(vanished, appeared, everything)
-        if not found_renames:
-            return remembered
-        moved = renames.merged(remembered, found_renames.items())
-        cache.save_renames(self.root, self.config, moved)
-        return moved
+        return _with_renames_seen(
+            self.root, self.config, remembered, vanished, appeared, everything
+        )
 
     @classmethod
     def _cold(cls, opening: _Opening) -> IncrementalVault:
@@ -941,7 +946,10 @@ class IncrementalVault:
         if new is Kind.NOTE:
             text = self._texts.get(path)
             hashed = None
-            if text is None:
+            loaded = self._preloaded.pop(path, None)
+            if text is None and loaded is not None:
+                note, hashed = loaded
+            elif text is None:
                 note, hashed = load_note_hashed(self.root, path, self.config, self._parent_keys)
             else:
                 note = self._parse_text(path, text)
@@ -1385,10 +1393,22 @@ def _renamed(
     for path, found in held.items():
         if path not in old and found is not None:
             appeared[path] = (found[2], found[0][0], notes[path])
-    found_renames = renames.cache_renames(vanished, appeared, notes.values())
-    if not found_renames:
+    return _with_renames_seen(root, config, remembered, vanished, appeared, notes.values())
+
+
+def _with_renames_seen(
+    root: Path,
+    config: Config,
+    remembered: dict[str, str],
+    vanished: Mapping[str, renames.Seen],
+    appeared: Mapping[str, renames.Seen],
+    notes: Iterable[Note],
+) -> dict[str, str]:
+    """``remembered`` with the renames the notes gone and come show, saved when there are."""
+    found = renames.cache_renames(vanished, appeared, notes)
+    if not found:
         return remembered
-    moved = renames.merged(remembered, found_renames.items())
+    moved = renames.merged(remembered, found.items())
     cache.save_renames(root, config, moved)
     return moved
 

@@ -179,12 +179,13 @@ def _replace(link: Link, span: tuple[int, int], value: str) -> Fix | None:
     """A ``Fix`` for the characters ``span`` of the link's text (which may span lines)."""
     if link.text[span[0] : span[1]] == value:
         return None
-    start = _position(link, span[0])
-    end = _position(link, span[1])
+    start = position_in(link, span[0])
+    end = position_in(link, span[1])
     return Fix(value, start[0], start[1], end[0], end[1])
 
 
-def _position(link: Link, offset: int) -> tuple[int, int]:
+def position_in(link: Link, offset: int) -> tuple[int, int]:
+    """The line and column of ``offset`` characters into the link's text."""
     before = link.text[:offset]
     newlines = before.count("\n")
     if not newlines:

@@ -46,7 +46,13 @@ from typing import NamedTuple
 
 from vaultkit.index import Index
 from vaultkit.model import Edge, Fix, Link, LinkKind, Note, Status
-from vaultkit.relink import encode_destination, heading_in_link, link_parts, name_form
+from vaultkit.relink import (
+    encode_destination,
+    heading_in_link,
+    link_parts,
+    name_form,
+    position_in,
+)
 from vaultkit.text import fold, heading_key
 
 _SEPARATORS = re.compile(r"[\s\-_]+")
@@ -463,16 +469,8 @@ def _heading_edit(link: Link, value: str) -> Fix | None:
 def _span_fix(link: Link, span: tuple[int, int], value: str) -> Fix | None:
     if link.unquoted or link.text[span[0] : span[1]] == value:
         return None
-    start, end = _position(link, span[0]), _position(link, span[1])
+    start, end = position_in(link, span[0]), position_in(link, span[1])
     return Fix(value, start[0], start[1], end[0], end[1], safe=False)
-
-
-def _position(link: Link, offset: int) -> tuple[int, int]:
-    before = link.text[:offset]
-    newlines = before.count("\n")
-    if not newlines:
-        return link.line, link.column + offset
-    return link.line + newlines, offset - before.rfind("\n")
 
 
 def suggestion_for(index: Index, notes: Mapping[str, Note], edge: Edge) -> Suggestion:

@@ -126,7 +126,7 @@ def check_vault(
         ]
         return Checked(sorted(kept, key=diagnostic_order), len(scan.notes), left_out)
     engine = IncrementalVault.resume(
-        root, config, select, ignore, scan, started, stamps, store, state
+        root, config, select, ignore, scan, started, stamps, store, state, key
     )
     engine.save()
     return Checked(engine.diagnostics(wanted), engine.note_count, left_out)
